@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createFingerprintRecord, encodeFingerprintFile } from './fingerprint.ts'
 import { listNodeIds } from './list-node-ids.ts'
@@ -13,15 +12,11 @@ import { machineA, machineB, temporaryDirectory } from './test-support/machines.
 const REPOSITORY = fileURLToPath(new URL('..', import.meta.url))
 const NODE = join(REPOSITORY, 'node_modules/.bin/node')
 const ENTRY = join(REPOSITORY, 'cli/ippoc.ts')
-const STUB = join(REPOSITORY, 'identity/test-support/stub-missing-cli-modules.ts')
-// While the ledger and demo commands are being written elsewhere, stub their missing modules so the
-// real `cli/ippoc.ts` still runs; once they exist this does nothing.
-const NEEDS_STUB = !existsSync(join(REPOSITORY, 'ledger/cli.ts')) || !existsSync(join(REPOSITORY, 'cli/demo.ts'))
 
 type Result = { code: number; stdout: string; stderr: string }
 
 function ippoc(cwd: string, args: string[], environment: Record<string, string> = {}): Promise<Result> {
-  const nodeArguments = [...(NEEDS_STUB ? ['--import', STUB] : []), ENTRY, ...args]
+  const nodeArguments = [ENTRY, ...args]
   const env = { ...process.env, IPPOC_MACHINE_FACTS: JSON.stringify(machineA), ...environment }
   return new Promise((resolve) => {
     execFile(NODE, nodeArguments, { cwd, env }, (error, stdout, stderr) => {
@@ -31,10 +26,6 @@ function ippoc(cwd: string, args: string[], environment: Record<string, string> 
 }
 
 describe('ippoc identity', { concurrency: true }, () => {
-  before(() => {
-    if (NEEDS_STUB) console.log('# ledger/cli.ts or cli/demo.ts missing: running cli/ippoc.ts with stubs for them')
-  })
-
   it('init creates a node in ./data, show boots it, init again prints it instead of making a second', async (t) => {
     const { path: cwd, remove } = await temporaryDirectory()
     t.after(remove)

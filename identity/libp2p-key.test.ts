@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { bootIdentity } from './boot.ts'
 import { initIdentity } from './init.ts'
 import { fakeMachine, machineA, seedOf, temporaryDirectory } from './test-support/machines.ts'
-
-const peerIdPackageInstalled = existsSync(new URL('../node_modules/@libp2p/peer-id/package.json', import.meta.url))
 
 describe('the identity seed is the libp2p key', () => {
   it('gives libp2p the same Ed25519 public key, and a stable PeerId', async (t) => {
@@ -35,8 +33,7 @@ describe('the identity seed is the libp2p key', () => {
     assert.equal(base58btc(multihash), privateKey.publicKey.toString())
   })
 
-  it('derives the same PeerId through @libp2p/peer-id', { skip: peerIdPackageInstalled ? false : '@libp2p/peer-id is not installed' }, async () => {
-    const { peerIdFromPrivateKey } = await import(['@libp2p', 'peer-id'].join('/')) as { peerIdFromPrivateKey: (key: unknown) => { toString(): string } }
+  it('derives the same PeerId through @libp2p/peer-id', async () => {
     const privateKey = await generateKeyPairFromSeed('Ed25519', seedOf(1))
     assert.equal(peerIdFromPrivateKey(privateKey).toString(), privateKey.publicKey.toString())
   })

@@ -21,10 +21,6 @@ import { DEVNET_RULES } from './rules.ts'
 import { buildWorkload, testSigner as fixtureSigner } from './testing.ts'
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url))
-// While `cli/ippoc.ts` imports modules other engineers have not written yet, the identity tests'
-// preload turns the missing ones into stubs; it is only used when something is missing.
-const stubPreload = join(repositoryRoot, 'identity/test-support/stub-missing-cli-modules.ts')
-const needsStub = !existsSync(join(repositoryRoot, 'cli/demo.ts')) && existsSync(stubPreload)
 const SEED = Number(process.env.IPPOC_CLI_FLIP_SEED ?? Math.floor(Math.random() * 2 ** 31))
 
 const temporaryRoot = mkdtempSync(join(tmpdir(), 'ippoc-ledger-cli-test-'))
@@ -36,7 +32,7 @@ type CliResult = { code: number; stdout: string; stderr: string }
 
 /** Runs `ippoc ledger <args>` in a child process. */
 function ippocLedger(...args: string[]): Promise<CliResult> {
-  const nodeArgs = [...(needsStub ? ['--import', stubPreload] : []), 'cli/ippoc.ts', 'ledger', ...args]
+  const nodeArgs = ['cli/ippoc.ts', 'ledger', ...args]
   return new Promise((resolve) => {
     execFile(process.execPath, nodeArgs, { cwd: repositoryRoot, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr })
@@ -229,9 +225,16 @@ describe('ippoc ledger (CLI)', () => {
     try {
       const result = await ippocLedger('balance', '--data-dir', source)
       assert.equal(result.code, 1)
-      assert.match(result.stderr, /error: Another process holds the ledger/)
-      assert.match(result.stderr, new RegExp(`PID ${process.pid}`))
-      assert.match(result.stderr, /hint: /)
+      const shown = result.stderr.replaceAll(holder.path, '<ledger>').replaceAll(String(process.pid), '<pid>').replaceAll(process.execPath, '<node>')
+      assert.equal(
+        shown.trim().split('\n').filter((line) => !line.startsWith('warning:')).join('\n'),
+        [
+          'error: Another process holds the ledger <ledger>.',
+          '  details: It is held by PID <pid> (<node>).',
+          '  hint: A ledger file is written by one process at a time. Stop the other ippoc process (or wait for it to finish) and try again.',
+          '  hint: To run a second node on this machine, give it its own --data-dir.',
+        ].join('\n'),
+      )
     } finally {
       await holder.close()
     }

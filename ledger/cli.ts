@@ -48,8 +48,9 @@ export const IMPORT_FILE_BYTES_MAX = 1024 ** 3
 /** Progress is printed for runs of at least this many entries. */
 const PROGRESS_ENTRIES_MIN = 10_000
 
-type NodeOptions = { dataDir: string; node?: string }
-type DemoOptions = NodeOptions & { entries: string }
+type NodeOptions = { dataDir: string; node?: string | undefined }
+/** Options of `ippoc ledger demo`, as the command line gives them. */
+export type DemoOptions = NodeOptions & { entries: string }
 type BalanceOptions = NodeOptions & { json?: boolean }
 
 /**
@@ -69,7 +70,7 @@ export function registerLedgerCommands(program: Command): void {
   withNode(ledger.command('demo'))
     .description('Append N metered actions (inference and sandbox runs) to this node\'s ledger; creates the node and its genesis allocation if missing.')
     .requiredOption('--entries <n>', 'number of metered actions to append')
-    .action((options: DemoOptions) => runDemo(options))
+    .action((options: DemoOptions) => runLedgerDemo(options))
   withNode(ledger.command('balance'))
     .description('Verify the ledger and print every non-zero balance, the supply and the state root.')
     .option('--json', 'print the result as JSON')
@@ -89,7 +90,14 @@ export function registerLedgerCommands(program: Command): void {
 // ---------------------------------------------------------------------------------------------
 // demo
 
-async function runDemo(options: DemoOptions): Promise<void> {
+/**
+ * Runs `ippoc ledger demo`: boots (or creates) the node, mints its devnet genesis allocation once,
+ * appends `entries` metered actions and prints the balances and the state root.
+ *
+ * @example
+ * await runLedgerDemo({ dataDir: './data', entries: '12' })
+ */
+export async function runLedgerDemo(options: DemoOptions): Promise<void> {
   const count = Number(options.entries)
   if (!Number.isSafeInteger(count) || count < 0 || count > DEMO_ENTRIES_MAX)
     throw new LedgerStoreInvalidArgumentError({ argument: '--entries', expected: `an integer from 0 to ${DEMO_ENTRIES_MAX}`, received: JSON.stringify(options.entries) })

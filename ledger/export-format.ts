@@ -22,13 +22,20 @@
  * recomputes the view from `raw` and refuses the line unless the text is exactly the view
  * {@link formatExportLine} writes, so no edit to any byte of a line goes unnoticed. Parsing checks
  * bytes, id and view; the signature, the chain and the ledger rules are checked by the importer.
+ *
+ * `ippoc ledger import` takes a file whole or not at all. Every line must parse, carry a valid
+ * signature, and be taken by the ledger after the entries already stored and the lines before it:
+ * counted, or kept as the second half of a fork. Lines already stored are skipped. A line the
+ * rules refuse, or one still waiting at the end for an entry that is neither stored nor in the
+ * file, refuses the whole file (so an export that holds refused evidence, such as an author's
+ * entries after its fork, does not import).
  */
 import { ENTRY_BYTES_MAX } from './constants.ts'
 import { decodeSignedEntry, type Action, type Grant, type SignedEntry } from './entry.ts'
 import { LedgerExportFormatError, LedgerImportLineError } from './store-errors.ts'
 
-/** Longest export line accepted, in characters: an entry of the largest size, in hex, plus its view. */
-export const EXPORT_LINE_CHARS_MAX = 4 * ENTRY_BYTES_MAX + 1024
+/** Longest export line accepted, in characters: an entry of the largest size in hex (2×), plus its view (under 3×), plus the rest. */
+export const EXPORT_LINE_CHARS_MAX = 6 * ENTRY_BYTES_MAX
 
 /** A JSON value as the export writes it: no bigints, no bytes. */
 export type ExportJson = string | number | boolean | null | readonly ExportJson[] | { readonly [key: string]: ExportJson }

@@ -287,7 +287,7 @@ function checkAcknowledged(path: string, batches: readonly Batch[], acknowledged
     location: { position: Math.min(storedCount, acknowledged.firstPosition) },
     problem:
       stored === undefined
-        ? `batch ${acknowledged.batch} (positions up to ${lastPosition}) was acknowledged as durable, but the database ends at batch ${batches.length - 1} (${storedCount} entries): committed entries are missing (a cut or damaged ${basename(path)}.wal?)`
+        ? `batch ${acknowledged.batch} (positions up to ${lastPosition}) was acknowledged as durable, but the database ends at batch ${batches.length - 1} (${storedCount} entries): committed entries are missing (a cut or damaged ${basename(path)}.wal? If you removed the ledger on purpose, remove ${basename(commitLogPath(path))} with it)`
         : `batch ${acknowledged.batch} differs from the one acknowledged as durable (${commitLogPath(path)})`,
   })
 }

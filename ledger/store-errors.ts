@@ -2,7 +2,7 @@
  * Every way the ledger's storage, its persistent ledger and its export/import refuse. Each error
  * says what went wrong, where, and what to do; code and tests tell them apart by `name`.
  */
-import { BaseError } from '../common/base-error.ts'
+import { BaseError, InvalidArgumentError } from '../common/base-error.ts'
 
 /** Where a stored entry sits: enough for a user to find it with `ippoc ledger export`. */
 export type StoredEntryLocation = {
@@ -29,11 +29,8 @@ function describeLocation({ position, authorHex, seq, idHex }: StoredEntryLocati
  * @example
  * throw new LedgerStoreInvalidArgumentError({ argument: 'path', expected: 'a non-empty string', received: 'number 3' })
  */
-export class LedgerStoreInvalidArgumentError extends BaseError {
+export class LedgerStoreInvalidArgumentError extends InvalidArgumentError {
   override name = 'LedgerStoreInvalidArgumentError'
-  constructor({ argument, expected, received }: { argument: string; expected: string; received: string }) {
-    super(`Invalid ${argument}: expected ${expected}, got ${received}.`)
-  }
 }
 
 /**
