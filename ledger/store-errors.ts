@@ -121,7 +121,7 @@ export class LedgerStoredEntryInvalidError extends BaseError {
   override name = 'LedgerStoredEntryInvalidError'
   readonly location: StoredEntryLocation
   constructor({ path, location, problem, cause }: { path: string; location: StoredEntryLocation; problem: string; cause?: unknown }) {
-    super(`Stored ledger entry ${location.position} is invalid: ${problem}.`, {
+    super(`Stored ledger entry ${location.position} is invalid: ${withoutFinalPeriod(problem)}.`, {
       details: `${describeLocation(location)}; file ${path}.`,
       hints: [
         'Nothing was changed. The file was tampered with or written by a faulty build: restore economy/ledger.duckdb from a backup, or import an export from a healthy node into a fresh --data-dir.',
@@ -204,7 +204,7 @@ export class LedgerImportLineError extends BaseError {
   /** 1-based line number in the file. */
   readonly line: number
   constructor({ file, line, problem, cause }: { file: string; line: number; problem: string; cause?: unknown }) {
-    super(`Import refused: line ${line} of ${file} is invalid: ${problem}.`, {
+    super(`Import refused: line ${line} of ${file} is invalid: ${withoutFinalPeriod(problem)}.`, {
       details: 'Nothing was imported: a file is imported whole or not at all.',
       hints: ['Export again from the source node (`ippoc ledger export`) and do not edit the file by hand.'],
       cause,
@@ -223,6 +223,11 @@ export class LedgerImportLineError extends BaseError {
 export class LedgerExportFormatError extends BaseError {
   override name = 'LedgerExportFormatError'
   constructor({ problem, cause }: { problem: string; cause?: unknown }) {
-    super(`Not a ledger export line: ${problem}.`, { cause })
+    super(`Not a ledger export line: ${withoutFinalPeriod(problem)}.`, { cause })
   }
+}
+
+/** Problems are often another error's message, which already ends a sentence. */
+function withoutFinalPeriod(text: string): string {
+  return text.endsWith('.') ? text.slice(0, -1) : text
 }
