@@ -137,9 +137,18 @@ export type EntrySigner = { readonly publicKey: Uint8Array; sign(message: Uint8A
 
 const HEX_KEY = /^[0-9a-f]{64}$/
 
+// The hex of the last key seen, with a private copy of its bytes: a node appends and reads long
+// runs of entries by one author, and comparing 32 bytes costs less than a Buffer view and a hex
+// string per entry. The copy (not the caller's array, which it may change) decides a hit.
+const lastKey = { bytes: new Uint8Array(32), hex: '' }
+
 /** True for a node account (64 lowercase hex characters) or a system account. */
 export function isAccount(value: unknown): value is Account {
-  return typeof value === 'string' && (isSystemAccount(value) || (value.length === 64 && HEX_KEY.test(value)))
+  if (typeof value !== 'string') return false
+  // The last key `keyHex` converted is 64 lowercase hex by construction: skip the regex for it
+  // (the author's own account is in most legs this node checks).
+  if (value === lastKey.hex && value !== '') return true
+  return isSystemAccount(value) || (value.length === 64 && HEX_KEY.test(value))
 }
 
 /** True for a system account. */
@@ -183,6 +192,22 @@ export const sha256Digest: (data: Uint8Array) => Uint8Array =
  */
 export const toHex: (bytes: Uint8Array) => string =
   NodeBuffer === undefined ? nobleBytesToHex : (bytes) => NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+
+/**
+ * Lowercase hex of a 32-byte public key, like {@link toHex}, cached for the last key seen.
+ *
+ * @example
+ * keyHex(identity.publicKey) // the author's account, 64 hex characters
+ */
+export function keyHex(key: Uint8Array): string {
+  if (key.length === 32 && lastKey.hex !== '' && equalBytes(key, lastKey.bytes)) return lastKey.hex
+  const hex = toHex(key)
+  if (key.length === 32) {
+    lastKey.bytes.set(key)
+    lastKey.hex = hex
+  }
+  return hex
+}
 
 // ---------------------------------------------------------------------------------------------
 // The reference encoding: the body as a plain CBOR value, encoded by cborg.
@@ -317,15 +342,22 @@ function writeBytes(value: Uint8Array): void {
 }
 
 function writeText(text: string): void {
+  // One pass, assuming ASCII (almost every string in an entry): on the first other character,
+  // rewind to before the head and write the UTF-8 encoding instead.
   const length = text.length
-  for (let index = 0; index < length; index++) {
-    if (text.charCodeAt(index) >= 0x80) return writeUtf8(textEncoder.encode(text))
-  }
+  const start = out.offset
   writeHead(MAJOR_TEXT, length)
   ensureCapacity(length)
   const bytes = out.bytes
   const offset = out.offset
-  for (let index = 0; index < length; index++) bytes[offset + index] = text.charCodeAt(index)
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index)
+    if (code >= 0x80) {
+      out.offset = start
+      return writeUtf8(textEncoder.encode(text))
+    }
+    bytes[offset + index] = code
+  }
   out.offset = offset + length
 }
 
@@ -694,7 +726,7 @@ export function signEntry(body: EntryBody, signer: EntrySigner): SignedEntry {
   if (!equalBytes(signer.publicKey, body.author)) throw new EntryMalformedError('the signer is not the author of the body')
   const raw = encodeEntryBody(body)
   const id = entryId(raw)
-  return { body, raw, id, sig: signer.sign(id), idHex: toHex(id), authorHex: toHex(body.author) }
+  return { body, raw, id, sig: signer.sign(id), idHex: toHex(id), authorHex: keyHex(body.author) }
 }
 
 /**
@@ -709,7 +741,7 @@ export function decodeSignedEntry(raw: Uint8Array, sig: Uint8Array): SignedEntry
     throw new EntryMalformedError(`signature must be 64 bytes, got ${sig instanceof Uint8Array ? sig.length : typeof sig}`)
   const body = decodeEntryBody(raw)
   const id = entryId(raw)
-  return { body, raw, id, sig, idHex: toHex(id), authorHex: toHex(body.author) }
+  return { body, raw, id, sig, idHex: toHex(id), authorHex: keyHex(body.author) }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,31 @@
+/**
+ * Every limit of the node's replication core and of the deterministic simulation. Each decoded or
+ * queued collection is bounded by one of these, and a test goes one past each.
+ */
+
+/** Timers the virtual clock holds at once; one more is refused. */
+export const CLOCK_TIMERS_MAX = 100_000
+/** Timers one `runUntilIdle` may fire before it decides the run never goes idle. */
+export const CLOCK_RUN_TIMERS_MAX = 1_000_000
+
+/** Nodes registered on one simulated network. */
+export const NETWORK_NODES_MAX = 1_000
+/** Messages in flight on the simulated network at once; one more is dropped (`queue-full`). */
+export const NETWORK_IN_FLIGHT_MAX = 50_000
+/** Largest message the simulated network carries; a larger one is dropped (`too-large`). */
+export const NETWORK_MESSAGE_BYTES_MAX = 4 * 1024 * 1024
+/** Events the simulated network keeps in its log; older ones are not kept past this. */
+export const NETWORK_EVENT_LOG_MAX = 1_000_000
+
+/** Largest Automerge sync message a replica decodes; a larger one is rejected unread. */
+export const SYNC_MESSAGE_BYTES_MAX = 4 * 1024 * 1024
+/** Entries per author chunk of the ledger document (per TOOLCHAIN: ~1k keeps appends fast). */
+export const LEDGER_DOC_CHUNK_ENTRIES = 1_000
+/** Chunks the ledger document may hold, all authors together; extraction reads no more. */
+export const LEDGER_DOC_CHUNKS_MAX = 100_000
+/** Entries extracted from one ledger document; extraction reads no more. */
+export const LEDGER_DOC_ENTRIES_MAX = 1_000_000
+/** Longest encoded entry (base64url raw, a dot, base64url sig) the document may hold. */
+export const LEDGER_DOC_ENCODED_ENTRY_CHARS_MAX = 8_192
+/** Peers one replica keeps a sync state for. */
+export const REPLICA_PEERS_MAX = 256
