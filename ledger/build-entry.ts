@@ -5,7 +5,7 @@
  */
 import { ENTRY_VERSION } from './constants.ts'
 import { meteredCost, type MeteredAction } from './cost.ts'
-import { keyHex, signEntry, type Account, type Action, type Currency, type EntrySigner, type Grant, type Leg, type Outcome, type SignedEntry } from './entry.ts'
+import { signEntry, toHex, type Account, type Action, type Currency, type EntrySigner, type Grant, type Leg, type Outcome, type SignedEntry } from './entry.ts'
 import type { Ledger } from './ledger.ts'
 
 /** What every builder accepts besides its own fields. */
@@ -28,7 +28,7 @@ export type BuildEntryParameters = BuildOptions & { readonly action: Action; rea
  * ledger.append(entry, { signatureVerified: true })
  */
 export function buildEntry(ledger: Ledger, signer: EntrySigner, parameters: BuildEntryParameters): SignedEntry {
-  const { seq, prev } = ledger.nextPosition(keyHex(signer.publicKey))
+  const { seq, prev } = ledger.nextPosition(toHex(signer.publicKey))
   return signEntry(
     {
       v: ENTRY_VERSION,
@@ -57,7 +57,7 @@ export function buildTransfer(
   parameters: BuildOptions & { readonly to: Account; readonly currency: Currency; readonly amount: bigint; readonly memo?: string },
 ): SignedEntry {
   const { to, currency, amount, memo = '' } = parameters
-  return buildEntry(ledger, signer, { ...parameters, action: { type: 'transfer', memo }, legs: payment(keyHex(signer.publicKey), to, currency, amount) })
+  return buildEntry(ledger, signer, { ...parameters, action: { type: 'transfer', memo }, legs: payment(toHex(signer.publicKey), to, currency, amount) })
 }
 
 /**
@@ -72,7 +72,7 @@ export function buildDaoFee(
   parameters: BuildOptions & { readonly proposal: string; readonly amount: bigint; readonly currency?: Currency },
 ): SignedEntry {
   const { proposal, amount, currency = 'IPPC' } = parameters
-  return buildEntry(ledger, signer, { ...parameters, action: { type: 'dao_fee', proposal }, legs: payment(keyHex(signer.publicKey), 'swarm:treasury', currency, amount) })
+  return buildEntry(ledger, signer, { ...parameters, action: { type: 'dao_fee', proposal }, legs: payment(toHex(signer.publicKey), 'swarm:treasury', currency, amount) })
 }
 
 /**
@@ -104,7 +104,7 @@ export function receiveAll(
   signer: EntrySigner,
   append: (entry: SignedEntry) => void = (entry) => ledger.append(entry, { signatureVerified: true }),
 ): SignedEntry[] {
-  const sources = [...new Set(ledger.inTransitTo(keyHex(signer.publicKey)).map((credit) => credit.source))]
+  const sources = [...new Set(ledger.inTransitTo(toHex(signer.publicKey)).map((credit) => credit.source))]
   return sources.map((source) => {
     const entry = buildReceive(ledger, signer, { source })
     append(entry)
@@ -152,7 +152,7 @@ export function buildBountyPayout(ledger: Ledger, signer: EntrySigner, parameter
  */
 export function buildMetered(ledger: Ledger, signer: EntrySigner, action: MeteredAction, options: BuildOptions = {}): SignedEntry {
   const cost = meteredCost(action, ledger.rules.cost)
-  const legs = cost === 0n ? [] : payment(keyHex(signer.publicKey), 'swarm:compute', 'IPPC', cost)
+  const legs = cost === 0n ? [] : payment(toHex(signer.publicKey), 'swarm:compute', 'IPPC', cost)
   return buildEntry(ledger, signer, { ...options, action, legs })
 }
 

@@ -30,7 +30,7 @@ import type { MeteredAction } from './cost.ts'
 import { CURRENCIES, toHex, type Outcome, type SignedEntry } from './entry.ts'
 import { InsufficientFundsError } from './errors.ts'
 import { parseExportLine, formatExportLine, splitExportFile } from './export-format.ts'
-import { devnetGrant } from './grant.ts'
+import { devnetGenesisGrant, genesisProposal } from './grant.ts'
 import { checkEntries, openLedger, type OpenProgress, type PersistentLedger } from './persistent-ledger.ts'
 import { DEVNET_RULES } from './rules.ts'
 import { LedgerImportLineError, LedgerStoreInvalidArgumentError } from './store-errors.ts'
@@ -118,12 +118,12 @@ export async function runLedgerDemo(options: DemoOptions): Promise<void> {
 }
 
 async function ensureGenesis(persistent: PersistentLedger, identity: NodeIdentity): Promise<void> {
-  const proposal = `genesis/${identity.nodeId.slice(0, 16)}`
+  const proposal = genesisProposal(identity.nodeId)
   for (const { entry } of persistent.stored()) {
     const { action } = entry.body
     if (entry.authorHex === identity.nodeId && action.type === 'mint' && action.grant.proposal === proposal) return
   }
-  const grant = devnetGrant({ proposal, author: identity.publicKey, to: identity.nodeId, currency: 'IPPC', amount: DEMO_GENESIS_AMOUNT })
+  const grant = devnetGenesisGrant(identity.publicKey, DEMO_GENESIS_AMOUNT)
   await persistent.append([buildMint(persistent.ledger, identity, { grant })], { signatureVerified: true })
   console.log(`Minted the genesis allocation of ${formatCoins(DEMO_GENESIS_AMOUNT)} IPPC to this node (devnet grant ${proposal}).`)
 }

@@ -137,18 +137,9 @@ export type EntrySigner = { readonly publicKey: Uint8Array; sign(message: Uint8A
 
 const HEX_KEY = /^[0-9a-f]{64}$/
 
-// The hex of the last key seen, with a private copy of its bytes: a node appends and reads long
-// runs of entries by one author, and comparing 32 bytes costs less than a Buffer view and a hex
-// string per entry. The copy (not the caller's array, which it may change) decides a hit.
-const lastKey = { bytes: new Uint8Array(32), hex: '' }
-
 /** True for a node account (64 lowercase hex characters) or a system account. */
 export function isAccount(value: unknown): value is Account {
-  if (typeof value !== 'string') return false
-  // The last key `keyHex` converted is 64 lowercase hex by construction: skip the regex for it
-  // (the author's own account is in most legs this node checks).
-  if (value === lastKey.hex && value !== '') return true
-  return isSystemAccount(value) || (value.length === 64 && HEX_KEY.test(value))
+  return typeof value === 'string' && (isSystemAccount(value) || (value.length === 64 && HEX_KEY.test(value)))
 }
 
 /** True for a system account. */
@@ -192,22 +183,6 @@ export const sha256Digest: (data: Uint8Array) => Uint8Array =
  */
 export const toHex: (bytes: Uint8Array) => string =
   NodeBuffer === undefined ? nobleBytesToHex : (bytes) => NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
-
-/**
- * Lowercase hex of a 32-byte public key, like {@link toHex}, cached for the last key seen.
- *
- * @example
- * keyHex(identity.publicKey) // the author's account, 64 hex characters
- */
-export function keyHex(key: Uint8Array): string {
-  if (key.length === 32 && lastKey.hex !== '' && equalBytes(key, lastKey.bytes)) return lastKey.hex
-  const hex = toHex(key)
-  if (key.length === 32) {
-    lastKey.bytes.set(key)
-    lastKey.hex = hex
-  }
-  return hex
-}
 
 // ---------------------------------------------------------------------------------------------
 // The reference encoding: the body as a plain CBOR value, encoded by cborg.
@@ -726,7 +701,7 @@ export function signEntry(body: EntryBody, signer: EntrySigner): SignedEntry {
   if (!equalBytes(signer.publicKey, body.author)) throw new EntryMalformedError('the signer is not the author of the body')
   const raw = encodeEntryBody(body)
   const id = entryId(raw)
-  return { body, raw, id, sig: signer.sign(id), idHex: toHex(id), authorHex: keyHex(body.author) }
+  return { body, raw, id, sig: signer.sign(id), idHex: toHex(id), authorHex: toHex(body.author) }
 }
 
 /**
@@ -741,7 +716,7 @@ export function decodeSignedEntry(raw: Uint8Array, sig: Uint8Array): SignedEntry
     throw new EntryMalformedError(`signature must be 64 bytes, got ${sig instanceof Uint8Array ? sig.length : typeof sig}`)
   const body = decodeEntryBody(raw)
   const id = entryId(raw)
-  return { body, raw, id, sig, idHex: toHex(id), authorHex: keyHex(body.author) }
+  return { body, raw, id, sig, idHex: toHex(id), authorHex: toHex(body.author) }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,3 +89,25 @@ export function devnetGrant(parameters: GrantParameters): Grant {
   devnetAuthority ??= createEd25519Signer(hexToBytes(DEVNET_MINT_AUTHORITY_SEED_HEX))
   return signGrant(parameters, devnetAuthority)
 }
+
+/**
+ * The proposal name of a node's genesis allocation: one per node, so a node can tell whether it
+ * was funded (16 hex characters of the key keep it under the 64-character limit).
+ *
+ * @example
+ * genesisProposal(nodeId) // 'genesis/ab12cd34ef56ab78'
+ */
+export function genesisProposal(authorHex: string): string {
+  return `genesis/${authorHex.slice(0, 16)}`
+}
+
+/**
+ * The devnet grant of a node's genesis allocation: `amount` IPPC minted to its own account.
+ *
+ * @example
+ * ledger.append(buildMint(ledger, alice, { grant: devnetGenesisGrant(alice.publicKey, 1_000n * 1_000_000n) }), { signatureVerified: true })
+ */
+export function devnetGenesisGrant(author: Uint8Array, amount: bigint): Grant {
+  const authorHex = toHex(author)
+  return devnetGrant({ proposal: genesisProposal(authorHex), author, to: authorHex, currency: 'IPPC', amount })
+}

@@ -5,7 +5,7 @@
  * (never more than reserved), and frees the reservation.
  */
 import { meteredCost, type MeteredAction } from './cost.ts'
-import { keyHex, type EntrySigner, type Outcome, type SignedEntry } from './entry.ts'
+import { toHex, type EntrySigner, type Outcome, type SignedEntry } from './entry.ts'
 import { InsufficientFundsError, MeterEstimateExceededError, MeterPermitClosedError } from './errors.ts'
 import { buildMetered } from './build-entry.ts'
 import type { Ledger } from './ledger.ts'
@@ -65,7 +65,7 @@ export type Meter = {
  */
 export function createMeter(components: MeterComponents): Meter {
   const { ledger, signer } = components
-  const author = keyHex(signer.publicKey)
+  const author = toHex(signer.publicKey)
   const append = components.append ?? ((entry: SignedEntry) => ledger.append(entry, { signatureVerified: true }))
   const now = components.now ?? Date.now
   const open = new Set<{ cost: bigint }>()

@@ -170,6 +170,8 @@ export type FeedReport = {
 export type LedgerFeed = {
   /** Adds every item not fed before; never throws for bad content. */
   feed(doc: LedgerDoc): FeedReport
+  /** Records an entry the node already gave its ledger (its own), so no later feed decodes it again. */
+  markFed(entry: SignedEntry): void
 }
 
 /**
@@ -202,6 +204,9 @@ export function createLedgerFeed(ledger: Ledger): LedgerFeed {
         verdicts[ledger.add(decoded.entry).status]++
       }
       return { read, verdicts, malformed }
+    },
+    markFed(entry) {
+      if (seen.size < LEDGER_DOC_ENTRIES_MAX) seen.add(encodeDocEntry(entry))
     },
   }
 }

@@ -4,7 +4,7 @@
  * alone decides what counts. Components (clock, randomness, network) are passed in, so the same
  * code runs in the deterministic simulation and, later, over libp2p.
  */
-import { buildMetered, buildMint, devnetGrant, Ledger, toHex, type EntrySigner, type LedgerRules, type MeteredAction, type SignedEntry } from '../ledger/index.ts'
+import { buildMetered, buildMint, devnetGenesisGrant, Ledger, toHex, type EntrySigner, type LedgerRules, type MeteredAction, type SignedEntry } from '../ledger/index.ts'
 import { getHeads } from '@automerge/automerge'
 import { REPLICA_PEERS_MAX } from './constants.ts'
 import {
@@ -102,7 +102,8 @@ export function createLedgerReplica(components: LedgerReplicaComponents, paramet
   const appendOwn = (entry: SignedEntry): SignedEntry => {
     ledger.append(entry, { signatureVerified: true })
     doc = appendDocEntry(doc, entry, { timeMs: clock.now() })
-    feed.feed(doc) // marks the item as seen: it is a duplicate for the ledger
+    // The ledger has it already; rereading the whole document to learn that would cost O(size).
+    feed.markFed(entry)
     syncAll()
     return entry
   }
@@ -128,8 +129,7 @@ export function createLedgerReplica(components: LedgerReplicaComponents, paramet
       timerId = undefined
     },
     mintGenesis(amount) {
-      const grant = devnetGrant({ proposal: `genesis/${nodeId.slice(0, 16)}`, author: signer.publicKey, to: nodeId, currency: 'IPPC', amount })
-      return appendOwn(buildMint(ledger, signer, { grant, timestamp: clock.now() }))
+      return appendOwn(buildMint(ledger, signer, { grant: devnetGenesisGrant(signer.publicKey, amount), timestamp: clock.now() }))
     },
     appendMetered(action) {
       return appendOwn(buildMetered(ledger, signer, action, { timestamp: clock.now() }))

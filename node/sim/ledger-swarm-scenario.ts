@@ -4,7 +4,7 @@
  * delayed, optionally partitioned network. Same seed ⇒ same event log and same state roots.
  */
 import { createEd25519Signer } from '../../identity/ed25519.ts'
-import { BASE_UNITS_PER_COIN, DEVNET_RULES, type SignedEntry } from '../../ledger/index.ts'
+import { BASE_UNITS_PER_COIN, DEVNET_RULES, toHex, type SignedEntry } from '../../ledger/index.ts'
 import { createLedgerGenesis } from '../ledger-doc.ts'
 import { createLedgerReplica, type LedgerReplica } from '../ledger-replica.ts'
 import { createSeededRandom } from './random.ts'
@@ -51,7 +51,7 @@ export function createLedgerSwarm(parameters: LedgerSwarmParameters): LedgerSwar
   const network = createSimulatedNetwork({ clock, random: random.fork() }, { latencyMinMs: 1, latencyMaxMs: parameters.latencyMaxMs ?? 40, dropProbability: parameters.dropProbability ?? 0 })
   const signers = Array.from({ length: parameters.nodeCount }, () => createEd25519Signer(random.nextBytes(32)))
   const genesis = createLedgerGenesis()
-  const ids = signers.map((signer) => Buffer.from(signer.publicKey).toString('hex'))
+  const ids = signers.map((signer) => toHex(signer.publicKey))
   const authored = new Map<string, SignedEntry>()
   const record = (entry: SignedEntry): void => void authored.set(entry.idHex, entry)
   const replicas = signers.map((signer) =>
