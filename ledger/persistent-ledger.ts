@@ -103,6 +103,11 @@ export type PersistentLedger = {
    * keeps it for the next `flush`: not durable, nor acknowledged, until then.
    */
   stage(entry: SignedEntry, options?: ApplyOptions): void
+  /**
+   * Adds one entry from anywhere with `Ledger.add` now and keeps it, if the ledger keeps it, for the
+   * next `flush`: the replication path, which needs the verdict at once and batches durability.
+   */
+  admit(entry: SignedEntry, options?: ApplyOptions): AddVerdict
   /** Adds entries from anywhere with `Ledger.add`; stores every entry the ledger keeps; resolves with the verdicts once durable. */
   add(entries: readonly SignedEntry[], options?: ApplyOptions): Promise<AddVerdict[]>
   /** Says, without changing anything, whether `add` would take every entry as valid (see {@link checkEntries}). */
@@ -260,15 +265,19 @@ class StoredLedger implements PersistentLedger {
     this.#keep(entry, 'applied')
   }
 
+  admit(entry: SignedEntry, options: ApplyOptions = {}): AddVerdict {
+    // A full batch goes to the store now; its failure, if any, surfaces on the next flush.
+    if (this.#staged.length >= STORE_BATCH_ENTRIES_MAX) this.flush().catch(() => {})
+    this.#assertWritable([entry])
+    const verdict = this.ledger.add(entry, options)
+    // The ledger keeps some refused entries as evidence; the store keeps exactly what the ledger keeps.
+    if (verdict.status !== 'duplicate' && this.ledger.standing(entry.idHex) !== undefined) this.#keep(entry, verdict.status)
+    return verdict
+  }
+
   async add(entries: readonly SignedEntry[], options: ApplyOptions = {}): Promise<AddVerdict[]> {
     this.#assertWritable(entries)
-    const verdicts: AddVerdict[] = []
-    for (const entry of entries) {
-      const verdict = this.ledger.add(entry, options)
-      verdicts.push(verdict)
-      // The ledger keeps some refused entries as evidence; the store keeps exactly what the ledger keeps.
-      if (verdict.status !== 'duplicate' && this.ledger.standing(entry.idHex) !== undefined) this.#keep(entry, verdict.status)
-    }
+    const verdicts = entries.map((entry) => this.admit(entry, options))
     await this.flush()
     return verdicts
   }

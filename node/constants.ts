@@ -17,8 +17,16 @@ export const NETWORK_MESSAGE_BYTES_MAX = 4 * 1024 * 1024
 /** Events the simulated network keeps in its log; older ones are not kept past this. */
 export const NETWORK_EVENT_LOG_MAX = 1_000_000
 
-/** Largest Automerge sync message a replica decodes; a larger one is rejected unread. */
-export const SYNC_MESSAGE_BYTES_MAX = 4 * 1024 * 1024
+/**
+ * Largest Automerge sync message a replica decodes; a larger one is rejected unread. A fresh node
+ * catching up 10k entries receives them in one message of ~3 MB (Automerge compresses), so 16 MiB
+ * leaves room for ~50k entries per round.
+ */
+export const SYNC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
+/** Largest single Automerge change (one entry) accepted from the wire. */
+export const LEDGER_DOC_CHANGE_BYTES_MAX = 16 * 1024
+/** Entries kept while they wait for their prev; more are dropped (sync brings them again). */
+export const LEDGER_DOC_WAITING_MAX = 10_000
 /** Entries per author chunk of the ledger document (per TOOLCHAIN: ~1k keeps appends fast). */
 export const LEDGER_DOC_CHUNK_ENTRIES = 1_000
 /** Chunks the ledger document may hold, all authors together; extraction reads no more. */
@@ -27,5 +35,15 @@ export const LEDGER_DOC_CHUNKS_MAX = 100_000
 export const LEDGER_DOC_ENTRIES_MAX = 1_000_000
 /** Longest encoded entry (base64url raw, a dot, base64url sig) the document may hold. */
 export const LEDGER_DOC_ENCODED_ENTRY_CHARS_MAX = 8_192
-/** Peers one replica keeps a sync state for. */
+/** Peers one node keeps a sync state for. */
 export const REPLICA_PEERS_MAX = 256
+/** Largest gossip envelope (a ledger entry's change is ~1 kB; probes are 400 B). */
+export const ENVELOPE_BYTES_MAX = 64 * 1024
+/** Largest warrant (a fork proof is two entries; a signed-garbage warrant is one envelope). */
+export const WARRANT_BYTES_MAX = 2 * ENVELOPE_BYTES_MAX
+/** First-hand strikes (sum of ban-able evidence weights) at which a peer is banned locally. */
+export const TRUST_BAN_THRESHOLD = -50
+/** Peers the trust manager keeps records for. */
+export const TRUST_PEERS_MAX = 10_000
+/** Entries kept for `GET /entries`. */
+export const RECENT_ENTRIES_MAX = 1_000

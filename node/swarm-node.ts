@@ -1,0 +1,528 @@
+/**
+ * The swarm node's deterministic core (§3–4): it replicates the ledger document, validates every
+ * gossip payload, answers the Automerge sync protocol, scores peers from evidence, and turns proofs
+ * into warrants and bans. Time, randomness, network and storage are passed in (`components`), so
+ * the same core runs over libp2p and over the seeded in-process network, where a seed replays
+ * exactly.
+ */
+import {
+  BASE_UNITS_PER_COIN,
+  buildMetered,
+  buildMint,
+  devnetGenesisGrant,
+  toHex,
+  type AddVerdict,
+  type EntrySigner,
+  type MeteredAction,
+  type SignedEntry,
+} from '../ledger/index.ts'
+import { RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX } from './constants.ts'
+import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
+import { LedgerDoc, type EntrySignatureChecker, type LedgerSyncState } from './ledger-doc.ts'
+import type { NodeLedgerStore } from './node-store.ts'
+import type { BalanceJson, BanJson, EntryJson, NodeMetrics, NodeStatusJson, NodeView, PeerJson } from './node-view.ts'
+import type { Random } from './sim/random.ts'
+import type { Clock } from './sim/virtual-clock.ts'
+import { TOPICS, type Topic, type Transport, type Verdict } from './transport.ts'
+import { createTrustManager, type EvidenceKind } from './trust.ts'
+import { checkWarrant, envelopeGarbageReason, forkWarrant, signedGarbageWarrant, type Warrant } from './warrant.ts'
+
+/** What the core takes from its environment. */
+export type SwarmNodeComponents = {
+  readonly clock: Clock
+  readonly random: Random
+  readonly transport: Transport
+  readonly store: NodeLedgerStore
+  /** Where warrants this node acted on are kept across restarts (absent: not kept). */
+  readonly warrantLog?: WarrantLog | undefined
+  /** Structured events (the real node logs them; the simulator records them). */
+  readonly onEvent?: ((event: NodeEvent) => void) | undefined
+  /** Signature checks for sync batches (worker threads in production); default: this thread. */
+  readonly checkSignatures?: EntrySignatureChecker | undefined
+}
+
+/** Persisted warrants. */
+export type WarrantLog = { load(): Uint8Array[]; append(warrant: Uint8Array): void }
+
+/** Something worth a log line or a simulation record. */
+export type NodeEvent =
+  | { readonly kind: 'ban'; readonly peer: string; readonly reason: string }
+  | { readonly kind: 'warrant-issued'; readonly accused: string; readonly warrantKind: string }
+  | { readonly kind: 'fork'; readonly author: string; readonly seq: number }
+  | { readonly kind: 'sync-rejected'; readonly peer: string; readonly reason: string }
+  | { readonly kind: 'gossip-rejected'; readonly peer: string; readonly reason: string }
+  | { readonly kind: 'probe'; readonly publisher: string; readonly body: Uint8Array; readonly atMs: number }
+
+/** Parameters of {@link createSwarmNode}. */
+export type SwarmNodeParameters = {
+  readonly signer: EntrySigner
+  /** How often the node syncs with one random connected peer (anti-entropy). Default 1000 ms. */
+  readonly syncIntervalMs?: number | undefined
+  /** How often staged entries are applied to the document and flushed to storage. Default 50 ms. */
+  readonly flushIntervalMs?: number | undefined
+  /** Listen addresses to report in status. */
+  readonly listen?: readonly string[] | undefined
+  readonly peerId?: string | undefined
+}
+
+/** A running swarm node core. */
+export type SwarmNode = NodeView & {
+  readonly nodeId: string
+  readonly doc: LedgerDoc
+  readonly store: NodeLedgerStore
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Mints this node's devnet genesis allocation as its first entry (devnet only). */
+  mintGenesis(amountCoins: bigint): SignedEntry
+  /** Records one metered action of this node, paid from its balance, and gossips it. */
+  appendMetered(action: MeteredAction): SignedEntry
+  /** Appends an entry this node signed by other means (tests: a byzantine or cloned signer). */
+  publishOwn(entry: SignedEntry): void
+  /** Publishes an app-signed probe (the benchmark's gossip baseline). */
+  publishProbe(body: Uint8Array): void
+  stateRootHex(): string
+  isBanned(peer: string): boolean
+  /** Syncs with every connected peer now. */
+  syncNow(): void
+  /** Resolves once staged entries are durable. */
+  flush(): Promise<void>
+}
+
+type Counters = {
+  entriesApplied: number
+  entriesRejected: number
+  gossipAccepted: number
+  gossipRejected: number
+  gossipIgnored: number
+  syncMessagesIn: number
+  syncMessagesRejected: number
+  warrantsIssued: number
+  warrantsAccepted: number
+  bans: number
+  forks: number
+}
+
+/**
+ * Creates a node core; `start()` joins the network.
+ *
+ * @example
+ * const node = createSwarmNode({ clock, random, transport, store }, { signer: identity })
+ * await node.start()
+ * node.appendMetered({ type: 'llm_inference', model: 'local', tokens: 1200 })
+ */
+export function createSwarmNode(components: SwarmNodeComponents, parameters: SwarmNodeParameters): SwarmNode {
+  const { clock, random, transport, store, warrantLog, onEvent } = components
+  const { signer, syncIntervalMs = 1_000, flushIntervalMs = 50 } = parameters
+  const nodeId = toHex(signer.publicKey)
+  if (nodeId !== transport.nodeId) throw new RangeError(`the transport belongs to ${transport.nodeId}, not to ${nodeId}`)
+  const ledger = store.ledger
+  const doc = new LedgerDoc({ actorHex: nodeId.slice(0, 32), checkSignatures: components.checkSignatures })
+  const trust = createTrustManager()
+  const syncStates = new Map<string, LedgerSyncState>()
+  const connected = new Set<string>()
+  const bans = new Map<string, BanJson>()
+  const recent: SignedEntry[] = []
+  let latencySamples: number[] = []
+  const counters: Counters = {
+    entriesApplied: 0,
+    entriesRejected: 0,
+    gossipAccepted: 0,
+    gossipRejected: 0,
+    gossipIgnored: 0,
+    syncMessagesIn: 0,
+    syncMessagesRejected: 0,
+    warrantsIssued: 0,
+    warrantsAccepted: 0,
+    bans: 0,
+    forks: 0,
+  }
+  const startedAtMs = clock.now()
+  let stateRoot = toHex(ledger.stateRoot())
+  let stateRootChangedAtMs = startedAtMs
+  let running = false
+  let syncTimer: number | undefined
+  let flushTimer: number | undefined
+  let flushing: Promise<void> = Promise.resolve()
+
+  // Rebuild the document from what the store holds (a restart): prev before next, seq by seq.
+  for (const entry of [...store.entries()].sort((a, b) => a.body.seq - b.body.seq)) if (doc.canAdd(entry)) doc.add(entry)
+  doc.flush()
+
+  const emit = (event: NodeEvent): void => onEvent?.(event)
+  const remember = (entry: SignedEntry): void => {
+    if (recent.length >= RECENT_ENTRIES_MAX) recent.shift()
+    recent.push(entry)
+  }
+  const noteRoot = (): void => {
+    const root = toHex(ledger.stateRoot())
+    if (root !== stateRoot) {
+      stateRoot = root
+      stateRootChangedAtMs = clock.now()
+    }
+  }
+
+  const ban = (peer: string, reason: string, warrant?: Warrant): boolean => {
+    if (peer === nodeId || bans.has(peer)) return false
+    bans.set(peer, { nodeId: peer, atMs: clock.now(), reason, warrant: warrant === undefined ? undefined : Buffer.from(warrant.bytes).toString('base64url') })
+    counters.bans++
+    syncStates.get(peer)?.free()
+    syncStates.delete(peer)
+    connected.delete(peer)
+    transport.ban(peer)
+    emit({ kind: 'ban', peer, reason })
+    return true
+  }
+  const evidence = (peer: string, kind: EvidenceKind): void => {
+    if (trust.record(peer, kind)) ban(peer, `local:${kind}`)
+  }
+  /** Acts on a checked warrant; true when it banned someone new. */
+  const actOnWarrant = (warrant: Warrant, persist: boolean): boolean => {
+    if (bans.has(warrant.accusedHex) || warrant.accusedHex === nodeId) return false
+    if (persist) warrantLog?.append(warrant.bytes)
+    return ban(warrant.accusedHex, `warrant:${warrant.kind}`, warrant)
+  }
+  const issueWarrant = (bytes: Uint8Array): void => {
+    const checked = checkWarrant(bytes)
+    // A warrant this node builds always checks; if it does not, it must not ban anyone.
+    if (!checked.ok) return
+    if (actOnWarrant(checked.warrant, true)) {
+      counters.warrantsIssued++
+      emit({ kind: 'warrant-issued', accused: checked.warrant.accusedHex, warrantKind: checked.warrant.kind })
+      transport.publish(TOPICS.warrants, bytes)
+    }
+  }
+
+  /** Gives entries the document took to the ledger; acts on what the ledger says. */
+  const feed = (entries: readonly SignedEntry[]): void => {
+    for (const entry of entries) {
+      remember(entry)
+      const verdict: AddVerdict = store.admit(entry)
+      switch (verdict.status) {
+        case 'applied':
+          counters.entriesApplied += 1 + verdict.applied.length - (verdict.applied.some((applied) => applied.idHex === entry.idHex) ? 1 : 0)
+          trust.record(entry.authorHex, 'valid-entry')
+          break
+        case 'rejected':
+          counters.entriesRejected++
+          trust.record(entry.authorHex, 'rejected-entry')
+          break
+        case 'fork':
+          counters.forks++
+          emit({ kind: 'fork', author: entry.authorHex, seq: entry.body.seq })
+          issueWarrant(forkWarrant(verdict.proof))
+          break
+        case 'pending':
+        case 'duplicate':
+          break
+      }
+    }
+    if (entries.length > 0) noteRoot()
+  }
+
+  const syncWith = (peer: string): void => {
+    const state = syncStates.get(peer)
+    if (state === undefined || !running) return
+    const message = doc.generateSyncMessage(state)
+    if (message !== null) transport.sendDirect(peer, message)
+  }
+  const syncAll = (): void => {
+    for (const peer of [...syncStates.keys()].sort()) syncWith(peer)
+  }
+
+  const validateEntryChange = (envelope: Envelope, from: string): Verdict => {
+    if (bans.has(envelope.publisherHex)) return 'ignore'
+    const check = doc.checkChange(envelope.body)
+    switch (check.status) {
+      case 'known':
+        return 'ignore'
+      case 'waiting':
+        // Its prev is on the way or lost: the sender has it, ask.
+        syncWith(from)
+        return 'ignore'
+      case 'valid':
+        if (check.entry.authorHex === envelope.publisherHex) {
+          latencySamples.push(Math.max(0, clock.now() - check.entry.body.timestamp))
+          if (latencySamples.length > 10_000) latencySamples = latencySamples.slice(-5_000)
+          feed([check.entry, ...doc.stageChecked(check)])
+          return 'accept'
+        }
+        break
+      case 'chunk':
+      case 'invalid':
+        break
+    }
+    // Garbage. With a valid envelope it is its publisher's signed word: a warrant. Otherwise it
+    // proves nothing about the publisher, only that the forwarding peer does not validate.
+    if (verifyEnvelope(envelope) && envelopeGarbageReason(envelope) !== undefined) {
+      issueWarrant(signedGarbageWarrant(envelope.bytes))
+    } else {
+      evidence(from, verifyEnvelope(envelope) ? 'non-canonical-change' : 'invalid-envelope')
+    }
+    emit({ kind: 'gossip-rejected', peer: from, reason: check.status === 'invalid' ? check.reason : check.status })
+    return 'reject'
+  }
+
+  const validate = (topic: Topic, bytes: Uint8Array, from: string): Verdict => {
+    if (bans.has(from)) return 'reject'
+    if (topic === TOPICS.warrants) {
+      const checked = checkWarrant(bytes)
+      if (!checked.ok) {
+        evidence(from, 'false-warrant')
+        return 'reject'
+      }
+      admitForkEntries(checked.warrant.entries)
+      if (!actOnWarrant(checked.warrant, true)) return 'ignore'
+      counters.warrantsAccepted++
+      return 'accept'
+    }
+    const opened = openEnvelope(bytes)
+    if (!opened.ok) {
+      evidence(from, 'invalid-envelope')
+      return 'reject'
+    }
+    const { envelope } = opened
+    if (topic === TOPICS.entries && envelope.kind === ENVELOPE_KINDS.entryChange) return validateEntryChange(envelope, from)
+    if (topic === TOPICS.probes && envelope.kind === ENVELOPE_KINDS.probe) {
+      if (!verifyEnvelope(envelope)) {
+        evidence(from, 'invalid-envelope')
+        return 'reject'
+      }
+      emit({ kind: 'probe', publisher: envelope.publisherHex, body: envelope.body, atMs: clock.now() })
+      return 'accept'
+    }
+    evidence(from, 'invalid-envelope')
+    return 'reject'
+  }
+
+  /** Both entries of a fork warrant go into the document and the ledger, so every node holds the proof's entries. */
+  const admitForkEntries = (entries: readonly SignedEntry[]): void => {
+    const taken: SignedEntry[] = []
+    for (const entry of entries) {
+      if (doc.has(entry.idHex) || !doc.canAdd(entry)) continue
+      const added = doc.add(entry)
+      if (added !== undefined) taken.push(entry, ...added.released)
+    }
+    feed(taken)
+  }
+
+  const countVerdict = (verdict: Verdict): Verdict => {
+    if (verdict === 'accept') counters.gossipAccepted++
+    else if (verdict === 'reject') counters.gossipRejected++
+    else counters.gossipIgnored++
+    return verdict
+  }
+
+  const onDirect = (from: string, bytes: Uint8Array): void => {
+    if (bans.has(from) || !running) return
+    let state = syncStates.get(from)
+    if (state === undefined) {
+      if (syncStates.size >= REPLICA_PEERS_MAX) return
+      state = LedgerDoc.initSyncState()
+      syncStates.set(from, state)
+    }
+    counters.syncMessagesIn++
+    const receipt = doc.receiveSyncMessage(state, bytes)
+    if (receipt.status === 'reject') {
+      counters.syncMessagesRejected++
+      emit({ kind: 'sync-rejected', peer: from, reason: receipt.reason })
+      evidence(from, 'invalid-sync')
+      return
+    }
+    feed(receipt.entries)
+    // New entries: offer them to every peer at once (this is how a healed partition converges).
+    if (receipt.entries.length > 0) syncAll()
+    else syncWith(from)
+  }
+
+  const tick = (): void => {
+    if (!running) return
+    const peers = [...syncStates.keys()].sort()
+    if (peers.length > 0) {
+      const peer = peers[random.nextInt(peers.length)]!
+      // Forget what was sent but never acknowledged: a lost message must not stall the pair.
+      const state = syncStates.get(peer)!
+      const fresh = LedgerDoc.resetInFlight(state)
+      state.free()
+      syncStates.set(peer, fresh)
+      syncWith(peer)
+    }
+    syncTimer = clock.setTimer(syncIntervalMs, tick)
+  }
+  const flushTick = (): void => {
+    if (!running) return
+    doc.flush()
+    flushing = store.flush()
+    flushing.catch(() => {})
+    flushTimer = clock.setTimer(flushIntervalMs, flushTick)
+  }
+
+  const appendOwn = (entry: SignedEntry): SignedEntry => {
+    store.appendOwn(entry)
+    remember(entry)
+    const added = doc.add(entry)
+    noteRoot()
+    if (added !== undefined) transport.publish(TOPICS.entries, sealEnvelope(ENVELOPE_KINDS.entryChange, added.change, signer))
+    return entry
+  }
+
+  const metrics: NodeMetrics = {
+    get entriesApplied() {
+      return counters.entriesApplied
+    },
+    get entriesRejected() {
+      return counters.entriesRejected
+    },
+    get entriesPending() {
+      return ledger.pendingCount
+    },
+    get gossipAccepted() {
+      return counters.gossipAccepted
+    },
+    get gossipRejected() {
+      return counters.gossipRejected
+    },
+    get gossipIgnored() {
+      return counters.gossipIgnored
+    },
+    get syncMessagesIn() {
+      return counters.syncMessagesIn
+    },
+    get syncMessagesRejected() {
+      return counters.syncMessagesRejected
+    },
+    get warrantsIssued() {
+      return counters.warrantsIssued
+    },
+    get warrantsAccepted() {
+      return counters.warrantsAccepted
+    },
+    get bans() {
+      return counters.bans
+    },
+    drainGossipLatencyMs() {
+      const samples = latencySamples
+      latencySamples = []
+      return samples
+    },
+  }
+
+  return {
+    nodeId,
+    doc,
+    store,
+    metrics,
+    async start() {
+      if (running) return
+      running = true
+      for (const bytes of warrantLog?.load() ?? []) {
+        const checked = checkWarrant(bytes)
+        if (checked.ok) actOnWarrant(checked.warrant, false)
+      }
+      await transport.start({
+        validate: (topic, bytes, from) => countVerdict(validate(topic, bytes, from)),
+        direct: onDirect,
+        peerConnected(peer) {
+          if (bans.has(peer)) return transport.ban(peer)
+          connected.add(peer)
+          if (!syncStates.has(peer) && syncStates.size < REPLICA_PEERS_MAX) syncStates.set(peer, LedgerDoc.initSyncState())
+          syncWith(peer)
+        },
+        peerDisconnected(peer) {
+          connected.delete(peer)
+          syncStates.get(peer)?.free()
+          syncStates.delete(peer)
+        },
+      })
+      // A random phase keeps the nodes' sync rounds from running in lockstep.
+      syncTimer = clock.setTimer(random.nextInt(syncIntervalMs) + 1, tick)
+      flushTimer = clock.setTimer(flushIntervalMs, flushTick)
+    },
+    async stop() {
+      if (!running) return
+      running = false
+      if (syncTimer !== undefined) clock.cancelTimer(syncTimer)
+      if (flushTimer !== undefined) clock.cancelTimer(flushTimer)
+      await transport.stop()
+      for (const state of syncStates.values()) state.free()
+      syncStates.clear()
+      doc.flush()
+      await flushing.catch(() => {})
+      await store.flush()
+    },
+    mintGenesis(amountCoins) {
+      return appendOwn(buildMint(ledger, signer, { grant: devnetGenesisGrant(signer.publicKey, amountCoins * BASE_UNITS_PER_COIN), timestamp: clock.now() }))
+    },
+    appendMetered(action) {
+      return appendOwn(buildMetered(ledger, signer, action, { timestamp: clock.now() }))
+    },
+    publishOwn(entry) {
+      // Not through the ledger's strict append: a test's byzantine signer may fork or cheat.
+      remember(entry)
+      feed([entry])
+      const added = doc.canAdd(entry) ? doc.add(entry) : undefined
+      const change = added?.change
+      if (change !== undefined) transport.publish(TOPICS.entries, sealEnvelope(ENVELOPE_KINDS.entryChange, change, signer))
+    },
+    publishProbe(body) {
+      transport.publish(TOPICS.probes, sealEnvelope(ENVELOPE_KINDS.probe, body, signer))
+    },
+    stateRootHex: () => toHex(ledger.stateRoot()),
+    isBanned: (peer) => bans.has(peer),
+    syncNow: syncAll,
+    flush() {
+      doc.flush()
+      return store.flush()
+    },
+    status(): NodeStatusJson {
+      let counted = 0
+      for (const _ of ledger.entries()) counted++
+      const ippc = ledger.balance(nodeId, 'IPPC')
+      return {
+        nodeId,
+        peerId: parameters.peerId,
+        listen: parameters.listen ?? [],
+        startedAtMs,
+        nowMs: clock.now(),
+        mode: ippc >= ledger.rules.cost.llm_inference.baseCost ? 'full' : 'worker',
+        stateRoot: toHex(ledger.stateRoot()),
+        stateRootChangedAtMs,
+        entries: { counted, pending: ledger.pendingCount, applied: counters.entriesApplied, rejected: counters.entriesRejected, forks: counters.forks },
+        peers: connected.size,
+        banned: bans.size,
+      }
+    },
+    peers(): PeerJson[] {
+      const ids = new Set([...connected, ...trust.peers(), ...bans.keys()])
+      return [...ids]
+        .filter((peer) => peer !== nodeId)
+        .sort()
+        .map((peer) => ({ nodeId: peer, connected: connected.has(peer), trust: trust.trust(peer), banned: bans.has(peer), evidence: trust.evidence(peer) }))
+    },
+    balances(): BalanceJson[] {
+      const byAccount = new Map<string, Record<string, string>>()
+      for (const line of ledger.balances()) {
+        const row = byAccount.get(line.account) ?? {}
+        row[line.currency] = line.amount.toString()
+        byAccount.set(line.account, row)
+      }
+      return [...byAccount].map(([account, balances]) => ({ account, balances }))
+    },
+    entries(limit): EntryJson[] {
+      return recent
+        .slice(-limit)
+        .reverse()
+        .map((entry) => ({
+          id: entry.idHex,
+          author: entry.authorHex,
+          seq: entry.body.seq,
+          timestamp: entry.body.timestamp,
+          action: entry.body.action.type,
+          standing: ledger.standing(entry.idHex)?.status ?? 'unknown',
+          legs: entry.body.legs.map((leg) => ({ account: leg.account, currency: leg.currency, amount: leg.amount.toString() })),
+          raw: Buffer.from(entry.raw).toString('base64url'),
+          sig: Buffer.from(entry.sig).toString('base64url'),
+        }))
+    },
+    bans: () => [...bans.values()].sort((a, b) => a.atMs - b.atMs || (a.nodeId < b.nodeId ? -1 : 1)),
+  }
+}
