@@ -231,34 +231,29 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
 
   const validateEntryChange = (envelope: Envelope, from: string): Verdict => {
     if (bans.has(envelope.publisherHex)) return 'ignore'
+    // Without a valid envelope the payload proves nothing about its publisher, only that the
+    // peer that forwarded it does not validate (honest peers check before they forward).
+    if (!verifyEnvelope(envelope)) {
+      evidence(from, 'invalid-envelope')
+      return 'reject'
+    }
     const check = doc.checkChange(envelope.body)
-    switch (check.status) {
-      case 'known':
-        return 'ignore'
-      case 'waiting':
-        // Its prev is on the way or lost: the sender has it, ask.
-        syncWith(from)
-        return 'ignore'
-      case 'valid':
-        if (check.entry.authorHex === envelope.publisherHex) {
-          latencySamples.push(Math.max(0, clock.now() - check.entry.body.timestamp))
-          if (latencySamples.length > 10_000) latencySamples = latencySamples.slice(-5_000)
-          feed([check.entry, ...doc.stageChecked(check)])
-          return 'accept'
-        }
-        break
-      case 'chunk':
-      case 'invalid':
-        break
+    if (check.status === 'known') return 'ignore'
+    if (check.status === 'waiting' && check.entry.authorHex === envelope.publisherHex) {
+      // Its prev is on the way or was lost: the sender has it, ask.
+      syncWith(from)
+      return 'ignore'
     }
-    // Garbage. With a valid envelope it is its publisher's signed word: a warrant. Otherwise it
-    // proves nothing about the publisher, only that the forwarding peer does not validate.
-    if (verifyEnvelope(envelope) && envelopeGarbageReason(envelope) !== undefined) {
-      issueWarrant(signedGarbageWarrant(envelope.bytes))
-    } else {
-      evidence(from, verifyEnvelope(envelope) ? 'non-canonical-change' : 'invalid-envelope')
+    if (check.status === 'valid' && check.entry.authorHex === envelope.publisherHex) {
+      latencySamples.push(Math.max(0, clock.now() - check.entry.body.timestamp))
+      if (latencySamples.length > 10_000) latencySamples = latencySamples.slice(-5_000)
+      feed([check.entry, ...doc.stageChecked(check)])
+      return 'accept'
     }
-    emit({ kind: 'gossip-rejected', peer: from, reason: check.status === 'invalid' ? check.reason : check.status })
+    // The publisher signed garbage: a warrant if it is garbage on its face, else local evidence.
+    if (envelopeGarbageReason(envelope) !== undefined) issueWarrant(signedGarbageWarrant(envelope.bytes))
+    else evidence(from, 'non-canonical-change')
+    emit({ kind: 'gossip-rejected', peer: from, reason: check.status === 'invalid' ? check.reason : `${check.status} change of another author` })
     return 'reject'
   }
 
@@ -270,8 +265,10 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
         evidence(from, 'false-warrant')
         return 'reject'
       }
+      const banned = actOnWarrant(checked.warrant, true)
+      // The proof's entries join the document, so nodes that never saw one side of a fork learn it.
       admitForkEntries(checked.warrant.entries)
-      if (!actOnWarrant(checked.warrant, true)) return 'ignore'
+      if (!banned) return 'ignore'
       counters.warrantsAccepted++
       return 'accept'
     }

@@ -285,9 +285,15 @@ describe('createLibp2pTransport: ban and block', { timeout: 30_000 }, () => {
     b.transport.block([a.transport.nodeId])
     await waitFor('A to see B leave', () => a.transport.connectedPeers().length === 0)
     assert.deepEqual(b.transport.connectedPeers(), [])
-    await assert.rejects(a.transport.dial(addressOf(b)), { name: 'TransportDialError' })
+    // B (blocking) dialling A is refused by B's own gater before any socket opens.
+    await assert.rejects(b.transport.dial(addressOf(a)), { name: 'TransportDialError' })
+    // A dialling B: B's gater refuses once Noise has told it who A is. A's dial may resolve first
+    // (libp2p finishes its side of the upgrade optimistically), but the connection does not last.
+    await a.transport.dial(addressOf(b)).catch(() => {})
+    await waitFor('the refused connection to close', () => a.transport.connectedPeers().length === 0)
     await sleep(200)
     assert.deepEqual(b.transport.connectedPeers(), [])
+    assert.deepEqual(b.events, [`+${a.transport.nodeId}`, `-${a.transport.nodeId}`])
 
     b.transport.unblock([a.transport.nodeId])
     await waitFor('reconnection after unblock', () => b.transport.connectedPeers().includes(a.transport.nodeId), 5_000)

@@ -1,0 +1,139 @@
+/**
+ * Fuzzes every wire path of a node core (gossip on each topic, direct sync messages) with
+ * mutated copies of valid messages and with random bytes: nothing may throw, nothing mutated may
+ * be accepted, and the ledger must not change. The transport here is a stub that hands the test
+ * the core's handlers: this test is about the core's handling of bytes, not about sockets.
+ */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { createEd25519Signer } from '../identity/ed25519.ts'
+import { buildMetered, buildMint, devnetGenesisGrant, DEVNET_RULES, Ledger, signEntry, toHex, type SignedEntry } from '../ledger/index.ts'
+import { createForkProof } from '../ledger/index.ts'
+import { ENVELOPE_KINDS, sealEnvelope } from './envelope.ts'
+import { LedgerDoc } from './ledger-doc.ts'
+import { memoryNodeStore } from './node-store.ts'
+import { createSeededRandom, type Random } from './sim/random.ts'
+import { createVirtualClock } from './sim/virtual-clock.ts'
+import { createSwarmNode } from './swarm-node.ts'
+import { TOPICS, type Topic, type Transport, type TransportHandlers } from './transport.ts'
+import { forkWarrant } from './warrant.ts'
+
+function stubTransport(nodeId: string): Transport & { handlers(): TransportHandlers; published: Uint8Array[] } {
+  let handlers: TransportHandlers | undefined
+  const published: Uint8Array[] = []
+  return {
+    nodeId,
+    published,
+    handlers: () => handlers!,
+    async start(given) {
+      handlers = given
+    },
+    publish: (_topic, bytes) => void published.push(bytes),
+    sendDirect() {},
+    connectedPeers: () => [],
+    ban() {},
+    async stop() {},
+  }
+}
+
+function mutate(bytes: Uint8Array, random: Random): Uint8Array {
+  const copy = bytes.slice()
+  switch (random.nextInt(6)) {
+    case 0: {
+      const flips = 1 + random.nextInt(3)
+      for (let index = 0; index < flips; index++) copy[random.nextInt(copy.length)]! ^= 1 << random.nextInt(8)
+      return copy
+    }
+    case 1:
+      return copy.slice(0, random.nextInt(copy.length))
+    case 2:
+      return Buffer.concat([copy, random.nextBytes(1 + random.nextInt(64))])
+    case 3: {
+      const at = random.nextInt(copy.length)
+      copy.set(random.nextBytes(Math.min(16, copy.length - at)), at)
+      return copy
+    }
+    case 4:
+      copy[0] = random.nextInt(256)
+      return copy
+    default:
+      return random.nextBytes(random.nextInt(2 * bytes.length + 1))
+  }
+}
+
+describe('wire fuzz', () => {
+  it('throws ≥ 10,000 mutated messages at a node: no crash, no mutated payload accepted, no state change', async () => {
+    const random = createSeededRandom(Number(process.env.IPPOC_FUZZ_SEED ?? 2026))
+    const clock = createVirtualClock({ startMs: 1_000 })
+    const target = createEd25519Signer(new Uint8Array(32).fill(1))
+    const transport = stubTransport(toHex(target.publicKey))
+    const node = createSwarmNode({ clock, random: random.fork(), transport, store: memoryNodeStore(DEVNET_RULES) }, { signer: target })
+    await node.start()
+    node.mintGenesis(1_000n)
+
+    // Valid material from another author: a chain of entries, their gossip envelopes, a fork warrant, a sync message.
+    const author = createEd25519Signer(new Uint8Array(32).fill(2))
+    const ledger = new Ledger({ rules: DEVNET_RULES })
+    const entries: SignedEntry[] = [buildMint(ledger, author, { grant: devnetGenesisGrant(author.publicKey, 1_000_000_000_000n), timestamp: 2 })]
+    ledger.append(entries[0]!, { signatureVerified: true })
+    for (let index = 0; index < 3; index++) {
+      const entry = buildMetered(ledger, author, { type: 'llm_inference', model: 'm', tokens: 100 + index }, { timestamp: 3 + index })
+      ledger.append(entry, { signatureVerified: true })
+      entries.push(entry)
+    }
+    const authorDoc = new LedgerDoc({ actorHex: 'bb'.repeat(16) })
+    const envelopes = entries.map((entry) => sealEnvelope(ENVELOPE_KINDS.entryChange, authorDoc.add(entry)!.change, author))
+    const forker = createEd25519Signer(new Uint8Array(32).fill(3))
+    const forkLedger = new Ledger({ rules: DEVNET_RULES })
+    const forkBase = buildMint(forkLedger, forker, { grant: devnetGenesisGrant(forker.publicKey, 1_000n), timestamp: 2 })
+    const twinA = signEntry({ ...forkBase.body, timestamp: 10 }, forker)
+    const warrant = forkWarrant(createForkProof(forkBase, twinA))
+    const syncMessage = authorDoc.generateSyncMessage(LedgerDoc.initSyncState())!
+    const probe = sealEnvelope(ENVELOPE_KINDS.probe, random.nextBytes(400), author)
+
+    const originals = new Set([...envelopes, warrant, syncMessage, probe].map((bytes) => Buffer.from(bytes).toString('hex')))
+    const sources: { topic: Topic | 'direct'; bytes: Uint8Array }[] = [
+      ...envelopes.map((bytes) => ({ topic: TOPICS.entries, bytes })),
+      { topic: TOPICS.warrants, bytes: warrant },
+      { topic: TOPICS.probes, bytes: probe },
+      { topic: 'direct', bytes: syncMessage },
+    ]
+    const handlers = transport.handlers()
+    const rootBefore = node.stateRootHex()
+    const docSizeBefore = node.doc.size
+    let sent = 0
+    let accepted = 0
+    for (let round = 0; round < 12_000; round++) {
+      const source = sources[random.nextInt(sources.length)]!
+      const bytes = mutate(source.bytes, random)
+      if (originals.has(Buffer.from(bytes).toString('hex'))) continue
+      // A fresh sender each time, so local bans of earlier senders do not hide the deeper paths.
+      const from = toHex(random.nextBytes(32))
+      sent++
+      if (source.topic === 'direct') handlers.direct(from, bytes)
+      else if (handlers.validate(source.topic, bytes, from) === 'accept') accepted++
+    }
+    // Valid signatures over garbage: rejected, and their signer (only) is banned with a warrant.
+    const garbageSigner = createEd25519Signer(new Uint8Array(32).fill(9))
+    for (let index = 0; index < 200; index++) {
+      sent++
+      const verdict = handlers.validate(TOPICS.entries, sealEnvelope(ENVELOPE_KINDS.entryChange, random.nextBytes(1 + random.nextInt(500)), garbageSigner), toHex(random.nextBytes(32)))
+      assert.equal(verdict === 'reject' || verdict === 'ignore', true)
+    }
+    assert.ok(sent >= 10_000, `sent ${sent}`)
+    assert.equal(accepted, 0, 'no mutated payload is accepted')
+    assert.equal(node.stateRootHex(), rootBefore, 'the ledger did not change')
+    assert.equal(node.doc.size, docSizeBefore, 'the document did not change')
+    assert.ok(node.isBanned(toHex(garbageSigner.publicKey)), 'the signer of garbage is banned')
+    assert.ok(!node.isBanned(toHex(author.publicKey)), 'the author whose messages were mutated is not banned')
+
+    // The node still works: the originals are accepted and counted.
+    for (const bytes of envelopes) assert.equal(handlers.validate(TOPICS.entries, bytes, toHex(author.publicKey)), 'accept')
+    assert.equal(handlers.validate(TOPICS.entries, envelopes[0]!, toHex(author.publicKey)), 'ignore', 'a replay changes nothing')
+    assert.equal(handlers.validate(TOPICS.warrants, warrant, toHex(author.publicKey)), 'accept')
+    assert.equal(handlers.validate(TOPICS.warrants, warrant, toHex(author.publicKey)), 'ignore', 'a replayed warrant changes nothing')
+    for (const entry of entries) assert.equal(node.store.ledger.standing(entry.idHex)?.status, 'counted')
+    assert.ok(node.isBanned(toHex(forker.publicKey)))
+    await node.stop()
+  })
+})
