@@ -60,8 +60,8 @@ export type SwarmNodeParameters = {
   readonly syncIntervalMs?: number | undefined
   /** How often staged entries are applied to the document and flushed to storage. Default 50 ms. */
   readonly flushIntervalMs?: number | undefined
-  /** Listen addresses to report in status. */
-  readonly listen?: readonly string[] | undefined
+  /** Listen addresses to report in status (read when asked: they are known once the network is up). */
+  readonly listen?: (() => readonly string[]) | undefined
   readonly peerId?: string | undefined
 }
 
@@ -477,7 +477,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       return {
         nodeId,
         peerId: parameters.peerId,
-        listen: parameters.listen ?? [],
+        listen: parameters.listen?.() ?? [],
         startedAtMs,
         nowMs: clock.now(),
         mode: ippc >= ledger.rules.cost.llm_inference.baseCost ? 'full' : 'worker',
