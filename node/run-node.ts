@@ -122,6 +122,7 @@ export async function startNode(parameters: StartNodeParameters): Promise<Runnin
 function logEvent(logger: Logger, event: NodeEvent): void {
   switch (event.kind) {
     case 'probe':
+    case 'durable':
       return
     case 'ban':
       return logger.warn({ peer: event.peer, reason: event.reason }, 'peer banned')

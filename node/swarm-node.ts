@@ -52,6 +52,8 @@ export type NodeEvent =
   | { readonly kind: 'sync-rejected'; readonly peer: string; readonly reason: string }
   | { readonly kind: 'gossip-rejected'; readonly peer: string; readonly reason: string }
   | { readonly kind: 'probe'; readonly publisher: string; readonly body: Uint8Array; readonly atMs: number }
+  /** Entries from other nodes that counted here and are now durable (emitted after each store flush). */
+  | { readonly kind: 'durable'; readonly entryIds: readonly string[]; readonly atMs: number }
 
 /** Parameters of {@link createSwarmNode}. */
 export type SwarmNodeParameters = {
@@ -143,6 +145,8 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   let syncTimer: number | undefined
   let flushTimer: number | undefined
   let flushing: Promise<void> = Promise.resolve()
+  // Ids of received entries applied since the last flush, for the `durable` event (only when someone listens).
+  let appliedSinceFlush: string[] = []
 
   // Rebuild the document from what the store holds (a restart): prev before next, seq by seq.
   for (const entry of [...store.entries()].sort((a, b) => a.body.seq - b.body.seq)) if (doc.canAdd(entry)) doc.add(entry)
@@ -199,7 +203,8 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       const verdict: AddVerdict = store.admit(entry)
       switch (verdict.status) {
         case 'applied':
-          counters.entriesApplied += 1 + verdict.applied.length - (verdict.applied.some((applied) => applied.idHex === entry.idHex) ? 1 : 0)
+          counters.entriesApplied += verdict.applied.length
+          if (onEvent !== undefined) for (const applied of verdict.applied) appliedSinceFlush.push(applied.idHex)
           trust.record(entry.authorHex, 'valid-entry')
           break
         case 'rejected':
@@ -348,8 +353,11 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   const flushTick = (): void => {
     if (!running) return
     doc.flush()
+    const entryIds = appliedSinceFlush
+    appliedSinceFlush = []
     flushing = store.flush()
-    flushing.catch(() => {})
+    if (entryIds.length > 0) flushing.then(() => emit({ kind: 'durable', entryIds, atMs: clock.now() }), () => {})
+    else flushing.catch(() => {})
     flushTimer = clock.setTimer(flushIntervalMs, flushTick)
   }
 
