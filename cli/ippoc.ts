@@ -7,6 +7,7 @@ import { formatErrorForUser } from '../common/base-error.ts'
 import { registerIdentityCommands } from '../identity/cli.ts'
 import { registerLedgerCommands } from '../ledger/cli.ts'
 import { registerGovernanceCommands } from '../governance/cli.ts'
+import { registerNodeCommands } from '../node/cli.ts'
 import { registerDemoCommand } from './demo.ts'
 
 /** Builds the `ippoc` program; tests call it with their own output streams. */
@@ -18,6 +19,7 @@ export function createProgram(): Command {
   registerIdentityCommands(program)
   registerLedgerCommands(program)
   registerGovernanceCommands(program)
+  registerNodeCommands(program)
   registerDemoCommand(program)
   return program
 }

@@ -218,6 +218,17 @@ describe('createLibp2pTransport: peers and direct messages', { timeout: 30_000 }
     }
   })
 
+  it('keeps to maxConnections for inbound loopback connections, which libp2p allow-lists', async () => {
+    const a = await startNode(43, { maxConnections: 1 })
+    const [b, c] = await Promise.all([startNode(44), startNode(45)])
+    await connect(b, a)
+    await c.transport.dial(addressOf(a)).catch(() => {})
+    await waitFor('the refused connection to close', () => c.transport.connectedPeers().length === 0)
+    assert.deepEqual(a.transport.connectedPeers(), [b.transport.nodeId])
+    assert.deepEqual(a.events, [`+${b.transport.nodeId}`])
+    await Promise.all([a, b, c].map((node) => node.transport.stop()))
+  })
+
   it('survives handlers that throw', async () => {
     const transport = await createLibp2pTransport({ seed: seedOf(41) })
     running.push(transport)

@@ -497,12 +497,18 @@ export async function createLibp2pTransport(options: Libp2pTransportOptions): Pr
       if (typeof address !== 'string')
         throw new TransportInvalidArgumentError({ argument: 'multiaddr', expected: 'a multiaddr string', received: describeValue(address) })
       let target: Multiaddr
+      let targetPeerId: PeerId | undefined
       try {
         target = multiaddr(address)
+        const peerIdText = target.getComponents().findLast((component) => component.name === 'p2p')?.value
+        targetPeerId = peerIdText === undefined ? undefined : peerIdFromString(peerIdText)
       } catch {
         throw new TransportInvalidArgumentError({ argument: 'multiaddr', expected: 'a multiaddr string', received: describeValue(address) })
       }
       if (state !== 'started') throw new TransportStateError('dial from', state)
+      // Checked here too: libp2p hands back a connection that is still closing without asking the gater.
+      if (targetPeerId !== undefined && isPeerIdRefused(targetPeerId))
+        throw new TransportDialError(address, new Error('the peer is banned, blocked or not an Ed25519 node'))
       try {
         await libp2p.dial(target)
       } catch (error) {
