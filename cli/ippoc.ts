@@ -9,6 +9,7 @@ import { registerLedgerCommands } from '../ledger/cli.ts'
 import { registerGovernanceCommands } from '../governance/cli.ts'
 import { registerNodeCommands } from '../node/cli.ts'
 import { registerDemoCommand } from './demo.ts'
+import { registerStartCommand } from './start.ts'
 
 /** Builds the `ippoc` program; tests call it with their own output streams. */
 export function createProgram(): Command {
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerGovernanceCommands(program)
   registerNodeCommands(program)
   registerDemoCommand(program)
+  registerStartCommand(program)
   return program
 }
 

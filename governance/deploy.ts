@@ -47,7 +47,14 @@ const resultKeys: Record<ContractName, string> = {
   ledgerAnchor: 'ledgerAnchor',
 }
 
-type DeployOptions = { network: (typeof deployNetworks)[number]; guardian?: Address; registrar?: Address; parametersFile?: string }
+type DeployOptions = {
+  network: (typeof deployNetworks)[number]
+  guardian?: Address
+  registrar?: Address
+  parametersFile?: string
+  /** Ignition's progress display; true by default (callers with their own progress turn it off). */
+  displayUi?: boolean
+}
 
 /** Parses the command line; refuses unknown networks and malformed addresses. */
 export function parseDeployArguments(argv: readonly string[], environment: Record<string, string | undefined> = process.env): DeployOptions {
@@ -132,7 +139,7 @@ export async function deployGovernance(options: DeployOptions): Promise<{ deploy
     await rm(path.join(hre.config.paths.ignition, 'deployments', `chain-${chainId}`), { recursive: true, force: true })
   }
 
-  const deployed = (await connection.ignition.deploy(IppocGovernance, { parameters: { IppocGovernance: parameters }, displayUi: true })) as Record<string, { address: Address }>
+  const deployed = (await connection.ignition.deploy(IppocGovernance, { parameters: { IppocGovernance: parameters }, displayUi: options.displayUi ?? true })) as Record<string, { address: Address }>
   const contracts = Object.fromEntries(contractNames.map((name) => [name, getAddress(deployed[resultKeys[name]]!.address)])) as Record<ContractName, Address>
 
   if (chainId === localChainId) {

@@ -1,7 +1,7 @@
 /**
  * A local swarm on one machine: N nodes in this process on 127.0.0.1, each with its own identity,
  * DuckDB ledger, libp2p host and HTTP API, all bootstrapping from the first; optionally a small
- * workload of metered actions. Identities are made once in the data root and reused, so a second
+ * workload of metered actions. Each node bootstraps from the few started just before it. Identities are made once in the data root and reused, so a second
  * run continues the same ledgers.
  */
 import { initIdentity, listNodeIds } from '../identity/index.ts'
@@ -12,6 +12,8 @@ import { startNode, type RunningNode } from './run-node.ts'
 
 /** Most nodes `ippoc devnet` starts in one process. */
 export const DEVNET_NODES_MAX = 100
+/** Each node bootstraps from this many of the nodes started before it. */
+const DEVNET_BOOTSTRAP_PEERS = 3
 /** Devnet genesis allocation per node, in IPPC. */
 export const DEVNET_GENESIS_COINS = 1_000_000n
 
@@ -65,7 +67,8 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       const node = await startNode({
         dataDirectory,
         nodeId,
-        bootstrap: index === 0 ? [] : running[0]!.multiaddrs(),
+        // The last few nodes up, not only the first: no hub whose loss splits the swarm.
+        bootstrap: running.slice(-DEVNET_BOOTSTRAP_PEERS).flatMap((peer) => peer.multiaddrs()),
         httpPort: httpPortBase === 0 ? 0 : httpPortBase + index,
         genesisCoins: DEVNET_GENESIS_COINS,
         logger,

@@ -21,7 +21,7 @@ export const WAIT_TIMEOUT_MS_DEFAULT = 20_000
 export const WAIT_POLL_INTERVAL_MS = 25
 /** Coins each node mints as its first entry: enough for a few dozen metered entries. */
 export const GENESIS_COINS_DEFAULT = 1_000n
-/** Bootstrap redial period of the real transport: reconnects after a heal take about this long. */
+/** Anti-entropy period of test nodes: shorter than the default, so catch-up after a heal is quick. */
 export const SYNC_INTERVAL_MS_TEST = 250
 
 /** Parameters of {@link waitFor}. */
@@ -270,5 +270,29 @@ export function describeNodes(nodes: readonly RunningNode[]): { id: string; root
   return nodes.map((running) => {
     const status = running.node.status()
     return { id: running.node.nodeId.slice(0, 8), root: status.stateRoot.slice(0, 12), counted: status.entries.counted, peers: status.peers, banned: status.banned }
+  })
+}
+
+/** Parameters of {@link waitForConvergence}. */
+export type WaitForConvergenceParameters = {
+  readonly what: string
+  /** Entry ids (hex) that must count at every node. */
+  readonly entryIds: Iterable<string>
+  readonly timeoutMs?: number | undefined
+}
+
+/**
+ * Waits until `nodes` agree on one state root and every entry of `entryIds` counts at each of them.
+ *
+ * @example
+ * await waitForConvergence(swarm.runningNodes(), { what: 'the swarm to converge', entryIds: authored.keys() })
+ */
+export async function waitForConvergence(nodes: readonly RunningNode[], parameters: WaitForConvergenceParameters): Promise<void> {
+  const entryIds = [...parameters.entryIds]
+  const missingAt = (running: RunningNode): number => entryIds.filter((idHex) => running.ledger.ledger.standing(idHex)?.status !== 'counted').length
+  await waitFor(() => nodes.every((running) => missingAt(running) === 0) && distinctRoots(nodes).size === 1, {
+    what: `${parameters.what} (${nodes.length} nodes, one state root, ${entryIds.length} entries counted at each)`,
+    timeoutMs: parameters.timeoutMs,
+    observe: () => describeNodes(nodes).map((summary, index) => ({ ...summary, missing: missingAt(nodes[index]!) })),
   })
 }
