@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'artifacts/', 'cache/', 'types/', 'data/', 'test-output/', 'bench/output/', 'ignition/deployments/', 'dashboard/dist/'],
+    ignores: ['node_modules/', 'artifacts/', 'cache/', 'types/', 'data/', 'test-output/', 'scratch/', 'bench/output/', 'ignition/deployments/', 'dashboard/dist/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
