@@ -47,3 +47,5 @@ export const TRUST_BAN_THRESHOLD = -50
 export const TRUST_PEERS_MAX = 10_000
 /** Entries kept for `GET /entries`. */
 export const RECENT_ENTRIES_MAX = 1_000
+/** Bans a node lists (with their warrants); past this, peers are still cut off but not listed. */
+export const BANS_MAX = 10_000

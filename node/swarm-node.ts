@@ -16,7 +16,7 @@ import {
   type MeteredAction,
   type SignedEntry,
 } from '../ledger/index.ts'
-import { RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX } from './constants.ts'
+import { BANS_MAX, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX } from './constants.ts'
 import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
 import { LedgerDoc, type EntrySignatureChecker, type LedgerSyncState } from './ledger-doc.ts'
 import type { NodeLedgerStore } from './node-store.ts'
@@ -167,6 +167,11 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
 
   const ban = (peer: string, reason: string, warrant?: Warrant): boolean => {
     if (peer === nodeId || bans.has(peer)) return false
+    // Past the cap the peer is still cut off, but no longer listed (each row holds a warrant).
+    if (bans.size >= BANS_MAX) {
+      transport.ban(peer)
+      return false
+    }
     bans.set(peer, { nodeId: peer, atMs: clock.now(), reason, warrant: warrant === undefined ? undefined : Buffer.from(warrant.bytes).toString('base64url') })
     counters.bans++
     syncStates.get(peer)?.free()
@@ -256,8 +261,11 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       return 'accept'
     }
     // The publisher signed garbage: a warrant if it is garbage on its face, else local evidence.
-    if (envelopeGarbageReason(envelope) !== undefined) issueWarrant(signedGarbageWarrant(envelope.bytes))
-    else evidence(from, 'non-canonical-change')
+    const garbage = envelopeGarbageReason(envelope)
+    if (garbage !== undefined) issueWarrant(signedGarbageWarrant(envelope.bytes))
+    // Honest peers reject garbage before forwarding it: a peer that forwards another's garbage is not
+    // honest (else one connection could make every node ban and log one fresh key per message).
+    if (garbage === undefined || from !== envelope.publisherHex) evidence(from, 'non-canonical-change')
     emit({ kind: 'gossip-rejected', peer: from, reason: check.status === 'invalid' ? check.reason : `${check.status} change of another author` })
     return 'reject'
   }

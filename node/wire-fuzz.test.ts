@@ -12,11 +12,12 @@ import { createForkProof } from '../ledger/index.ts'
 import { ENVELOPE_KINDS, sealEnvelope } from './envelope.ts'
 import { LedgerDoc } from './ledger-doc.ts'
 import { memoryNodeStore } from './node-store.ts'
-import { createSeededRandom, type Random } from './sim/random.ts'
+import { createSeededRandom } from './sim/random.ts'
 import { createVirtualClock } from './sim/virtual-clock.ts'
 import { createSwarmNode } from './swarm-node.ts'
 import { TOPICS, type Topic, type Transport, type TransportHandlers } from './transport.ts'
 import { forkWarrant } from './warrant.ts'
+import { mutate } from './test-support/mutate.ts'
 
 function stubTransport(nodeId: string): Transport & { handlers(): TransportHandlers; published: Uint8Array[] } {
   let handlers: TransportHandlers | undefined
@@ -36,30 +37,6 @@ function stubTransport(nodeId: string): Transport & { handlers(): TransportHandl
   }
 }
 
-function mutate(bytes: Uint8Array, random: Random): Uint8Array {
-  const copy = bytes.slice()
-  switch (random.nextInt(6)) {
-    case 0: {
-      const flips = 1 + random.nextInt(3)
-      for (let index = 0; index < flips; index++) copy[random.nextInt(copy.length)]! ^= 1 << random.nextInt(8)
-      return copy
-    }
-    case 1:
-      return copy.slice(0, random.nextInt(copy.length))
-    case 2:
-      return Buffer.concat([copy, random.nextBytes(1 + random.nextInt(64))])
-    case 3: {
-      const at = random.nextInt(copy.length)
-      copy.set(random.nextBytes(Math.min(16, copy.length - at)), at)
-      return copy
-    }
-    case 4:
-      copy[0] = random.nextInt(256)
-      return copy
-    default:
-      return random.nextBytes(random.nextInt(2 * bytes.length + 1))
-  }
-}
 
 describe('wire fuzz', () => {
   it('throws ≥ 10,000 mutated messages at a node: no crash, no mutated payload accepted, no state change', async () => {
