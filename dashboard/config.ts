@@ -4,24 +4,13 @@
  */
 import { getAddress, isAddress, type Address } from 'viem'
 import { BaseError } from '../common/base-error.ts'
+import { contractNames, type ContractName } from '../governance/contract-names.ts'
 
-/**
- * The contracts the dashboard reads, as keys of `contracts`. The same names as a deployment file
- * (`governance/deployment.ts`, which cannot load in a browser; a test keeps the two lists equal).
- */
-export const dashboardContractNames = [
-  'governor',
-  'timelock',
-  'constitutionToken',
-  'nodeRegistry',
-  'evolutionRegistry',
-  'iusd',
-  'treasury',
-  'ledgerAnchor',
-] as const
+/** The contracts the dashboard reads, as keys of `contracts`: the names of a deployment file. */
+export const dashboardContractNames = contractNames
 
 /** One of {@link dashboardContractNames}. */
-export type DashboardContractName = (typeof dashboardContractNames)[number]
+export type DashboardContractName = ContractName
 
 /** The most swarm nodes one dashboard polls (each costs five requests every poll). */
 export const dashboardNodesMax = 32

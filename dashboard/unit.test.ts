@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ContractFunctionExecutionError, ContractFunctionRevertedError, HttpRequestError, UserRejectedRequestError, encodeErrorResult, encodeFunctionData, parseEther } from 'viem'
 import { hybridGovernorAbi, treasuryAbi } from '../governance/abi.ts'
-import { contractNames } from '../governance/deployment.ts'
 import { describeProposalAction } from './chain/describe-action.ts'
 import { dashboardContractNames, parseDashboardConfig } from './config.ts'
 import { errorToWords } from './error-words.ts'
@@ -21,10 +20,6 @@ function revert(data: `0x${string}`, functionName: string) {
 
 describe('parseDashboardConfig', () => {
   const valid = { chainId: 31337, rpcUrl: 'http://127.0.0.1:8545', contracts, nodes: ['http://127.0.0.1:7001/'] }
-
-  it('names the same contracts as a deployment file', () => {
-    assert.deepEqual([...dashboardContractNames], [...contractNames])
-  })
 
   it('fills defaults, checksums addresses and trims node URLs', () => {
     const config = parseDashboardConfig(valid, 'test')

@@ -7,20 +7,9 @@ import path from 'node:path'
 import { getAddress, isAddress, type Address } from 'viem'
 import { DeploymentInvalidError, DeploymentNotFoundError } from './errors.ts'
 
-/** The contracts a deployment names, as keys of `contracts`. */
-export const contractNames = [
-  'governor',
-  'timelock',
-  'constitutionToken',
-  'nodeRegistry',
-  'evolutionRegistry',
-  'iusd',
-  'treasury',
-  'ledgerAnchor',
-] as const
+import { contractNames, type ContractName } from './contract-names.ts'
 
-/** One of {@link contractNames}. */
-export type ContractName = (typeof contractNames)[number]
+export { contractNames, type ContractName }
 
 /** The contents of a deployment file. */
 export type Deployment = {

@@ -3,27 +3,10 @@
  * queue, execute, and read where a proposal stands. Proposal actions are read back from the
  * standard `ProposalCreated` event, so the governor stores nothing extra when a proposal is made.
  */
-import {
-  decodeFunctionData,
-  encodeFunctionData,
-  keccak256,
-  toBytes,
-  type Abi,
-  type Address,
-  type Hex,
-} from 'viem'
-import {
-  constitutionTokenAbi,
-  evolutionRegistryAbi,
-  guardedTimelockAbi,
-  hybridGovernorAbi,
-  iusdTokenAbi,
-  ledgerAnchorAbi,
-  nodeRegistryAbi,
-  treasuryAbi,
-} from './abi.ts'
+import { encodeFunctionData, keccak256, toBytes, type Address, type Hex } from 'viem'
+import { hybridGovernorAbi, nodeRegistryAbi, treasuryAbi } from './abi.ts'
 import { sendTransaction, type GovernanceClient } from './client.ts'
-import type { ContractName } from './deployment.ts'
+import { describeContractCall } from './contract-names.ts'
 import { GovernanceArgumentError, ProposalNotFoundError, proposalStateNames } from './errors.ts'
 
 /** The widest block range asked of `eth_getLogs` at once (public RPCs cap it). */
@@ -356,32 +339,10 @@ export async function getProposalStatus(client: GovernanceClient, proposalId: bi
   }
 }
 
-const abisByContract: Record<ContractName, Abi> = {
-  governor: hybridGovernorAbi,
-  timelock: guardedTimelockAbi,
-  constitutionToken: constitutionTokenAbi,
-  nodeRegistry: nodeRegistryAbi,
-  evolutionRegistry: evolutionRegistryAbi,
-  iusd: iusdTokenAbi,
-  treasury: treasuryAbi,
-  ledgerAnchor: ledgerAnchorAbi,
-}
-
 /**
  * Renders one action in words when its target is a known contract, e.g.
  * `treasury.releaseEther(0xabc…, 1000000000000000000)`; raw otherwise.
  */
 export function describeAction(client: GovernanceClient, target: Address, value: bigint, calldata: Hex): string {
-  const valueText = value > 0n ? ` with ${value} wei` : ''
-  const entry = Object.entries(client.deployment.contracts).find(([, address]) => address.toLowerCase() === target.toLowerCase())
-  if (entry !== undefined) {
-    const [name] = entry as [ContractName, Address]
-    try {
-      const { functionName, args } = decodeFunctionData({ abi: abisByContract[name], data: calldata })
-      return `${name}.${functionName}(${(args ?? []).map((arg) => String(arg)).join(', ')})${valueText}`
-    } catch {
-      return `${name} call ${calldata.slice(0, 10)}…${valueText}`
-    }
-  }
-  return `${target} call ${calldata.length > 2 ? calldata.slice(0, 10) + '…' : '(no data)'}${valueText}`
+  return describeContractCall(client.deployment.contracts, target, value, calldata)
 }
