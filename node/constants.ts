@@ -49,3 +49,5 @@ export const TRUST_PEERS_MAX = 10_000
 export const RECENT_ENTRIES_MAX = 1_000
 /** Bans a node lists (with their warrants); past this, peers are still cut off but not listed. */
 export const BANS_MAX = 10_000
+/** Sync messages carrying at least this many new entries have their signatures checked off-thread. */
+export const OFF_THREAD_VERIFY_MIN = 256

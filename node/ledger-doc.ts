@@ -115,7 +115,12 @@ function entryChange(entry: SignedEntry, prevChangeHash: string | undefined): Ui
   })
 }
 
+/**
+ * The Automerge hash of a change. For an uncompressed change chunk (what `encodeChange` makes) it is
+ * SHA-256 of the chunk after magic and checksum, ~20× cheaper than decoding it.
+ */
 function changeHash(change: Uint8Array): string {
+  if (change[CHUNK_TYPE_OFFSET] === CHUNK_TYPE_CHANGE) return createHash('sha256').update(change.subarray(CHUNK_TYPE_OFFSET)).digest('hex')
   return automergeBackend.decodeChange(change).hash
 }
 
@@ -124,23 +129,24 @@ function changeHash(change: Uint8Array): string {
  * to a peer that has nothing; it is loaded into a scratch document and taken apart into changes,
  * so every one is checked like any other.
  */
-function changesOf(message: DecodedSyncMessage): { readonly ok: true; readonly changes: Uint8Array[]; readonly expanded: boolean } | { readonly ok: false; readonly reason: string } {
+function changesOf(message: DecodedSyncMessage, appliedDocuments: ReadonlySet<string>): { readonly ok: true; readonly changes: Uint8Array[]; readonly documents: string[] } | { readonly ok: false; readonly reason: string } {
   const changes: Uint8Array[] = []
-  let expanded = false
+  const documents: string[] = []
   for (const item of message.changes) {
     const chunks = splitChunks(item)
     if (chunks === undefined) return { ok: false, reason: 'a change is not a sequence of Automerge chunks' }
-    if (chunks.length !== 1) expanded = true
     for (const chunk of chunks) {
       if (chunk[CHUNK_TYPE_OFFSET] !== CHUNK_TYPE_DOCUMENT) {
         changes.push(chunk)
         continue
       }
+      const digest = createHash('sha256').update(chunk).digest('hex')
+      if (appliedDocuments.has(digest)) continue
+      documents.push(digest)
       let scratch: BackendDoc | undefined
       try {
         scratch = automergeBackend.load(chunk)
         changes.push(...scratch.getChanges([]))
-        expanded = true
       } catch {
         return { ok: false, reason: 'a document chunk does not load' }
       } finally {
@@ -149,13 +155,14 @@ function changesOf(message: DecodedSyncMessage): { readonly ok: true; readonly c
     }
     if (changes.length > LEDGER_DOC_ENTRIES_MAX) return { ok: false, reason: `more than ${LEDGER_DOC_ENTRIES_MAX} changes` }
   }
-  return { ok: true, changes, expanded }
+  return { ok: true, changes, documents }
 }
 
 // Automerge's storage format: magic (4) ‖ checksum (4) ‖ type (1) ‖ LEB128 length ‖ data.
 const CHUNK_MAGIC = [0x85, 0x6f, 0x4a, 0x83]
 const CHUNK_TYPE_OFFSET = 8
 const CHUNK_TYPE_DOCUMENT = 0
+const CHUNK_TYPE_CHANGE = 1
 
 /**
  * Splits bytes into Automerge chunks (a sync message may carry several changes, or a whole
@@ -241,6 +248,29 @@ export type SyncReceipt =
   /** The message was refused whole; the document and the sync state are unchanged. */
   | { readonly status: 'reject'; readonly reason: string; readonly badSignature?: SignedEntry | undefined }
 
+type EntryItem = Extract<DecodedEntryChange, { kind: 'entry' }>
+
+/** A sync message decoded by {@link LedgerDoc.prepareSyncMessage}, waiting for its signatures to be checked. */
+export type PreparedSync = {
+  readonly status: 'prepared'
+  readonly bytes: Uint8Array
+  readonly message: DecodedSyncMessage
+  /** Every change it carries, whole-document chunks taken apart. */
+  readonly changes: readonly Uint8Array[]
+  readonly items: readonly EntryItem[]
+  /** Digests of the whole-document chunks it carries. */
+  readonly documents: readonly string[]
+  /** The entries whose signatures must be checked, in order. */
+  readonly entries: readonly SignedEntry[]
+}
+
+const APPLIED_DOCUMENTS_MAX = 64
+
+function rememberBounded(set: Set<string>, value: string, max: number): void {
+  if (set.size >= max) set.delete(set.values().next().value!)
+  set.add(value)
+}
+
 /** Checks signatures of entries; the default checks each on this thread. */
 export type EntrySignatureChecker = (entries: readonly SignedEntry[]) => boolean[]
 
@@ -264,6 +294,8 @@ export class LedgerDoc {
   /** Entries waiting for their prev, by the prev's id hex. */
   readonly #waiting = new Map<string, SignedEntry[]>()
   #waitingCount = 0
+  /** Digests of whole-document chunks already applied: Automerge may send one twice; it is not decoded again. */
+  readonly #appliedDocuments = new Set<string>()
 
   /**
    * @param actorHex this replica's Automerge actor (the node id's first 16 bytes will do: it never writes under it).
@@ -305,7 +337,7 @@ export class LedgerDoc {
     if (entry.body.seq !== 0 && prevHash === undefined) throw new RangeError(`entry ${entry.idHex} cannot be added before its prev`)
     if (this.#changeHashes.size >= LEDGER_DOC_ENTRIES_MAX) throw new RangeError(`the ledger document holds ${LEDGER_DOC_ENTRIES_MAX} entries already`)
     const change = entryChange(entry, prevHash)
-    this.#stage(entry, change, automergeBackend.decodeChange(change).hash)
+    this.#stage(entry, change, changeHash(change))
     return { change, released: this.#release(entry) }
   }
 
@@ -369,11 +401,11 @@ export class LedgerDoc {
   }
 
   /**
-   * Applies a sync message after checking every change it carries: each must be canonical and its
-   * entry validly signed, or the whole message is refused and nothing changes. Changes whose prev
-   * is neither here nor in the message wait outside Automerge. Never throws.
+   * Decodes a sync message and every change it carries, without looking at the document's state or
+   * at signatures: the first half of {@link LedgerDoc.receiveSyncMessage}. Signatures of
+   * `entries` can then be checked anywhere (worker threads) while the document keeps working.
    */
-  receiveSyncMessage(state: LedgerSyncState, bytes: Uint8Array): SyncReceipt {
+  prepareSyncMessage(bytes: Uint8Array): PreparedSync | { readonly status: 'reject'; readonly reason: string } {
     if (!(bytes instanceof Uint8Array)) return { status: 'reject', reason: 'not bytes' }
     if (bytes.length > SYNC_MESSAGE_BYTES_MAX) return { status: 'reject', reason: `larger than ${SYNC_MESSAGE_BYTES_MAX} bytes` }
     let message: DecodedSyncMessage
@@ -382,28 +414,42 @@ export class LedgerDoc {
     } catch (error) {
       return { status: 'reject', reason: `not a sync message (${error instanceof Error ? error.message : 'undecodable'})` }
     }
-    const carried = changesOf(message)
+    const carried = changesOf(message, this.#appliedDocuments)
     if (!carried.ok) return { status: 'reject', reason: carried.reason }
-    const items: Extract<DecodedEntryChange, { kind: 'entry' }>[] = []
-    const keep: Uint8Array[] = []
+    const items: EntryItem[] = []
     for (const change of carried.changes) {
       const decoded = decodeEntryChange(change)
       if (decoded.kind === 'invalid') return { status: 'reject', reason: `a change is invalid: ${decoded.reason}` }
-      if (decoded.kind === 'chunk') keep.push(change)
-      else if (!this.#changeHashes.has(decoded.entry.idHex)) items.push(decoded)
-      else keep.push(change)
+      if (decoded.kind === 'entry' && !this.#changeHashes.has(decoded.entry.idHex)) items.push(decoded)
     }
-    const signatures = this.#checkSignatures(items.map((item) => item.entry))
-    const bad = signatures.indexOf(false)
-    if (bad !== -1) return { status: 'reject', reason: 'an entry signature does not verify', badSignature: items[bad]!.entry }
+    return { status: 'prepared', bytes, message, changes: carried.changes, items, documents: carried.documents, entries: items.map((item) => item.entry) }
+  }
+
+  /**
+   * Applies a sync message after checking every change it carries: each must be canonical and its
+   * entry validly signed, or the whole message is refused and nothing changes. Changes whose prev
+   * is neither here nor in the message wait outside Automerge. Never throws.
+   *
+   * `signatures`, when given, are the verdicts on `prepared.entries` (checked elsewhere); otherwise
+   * they are checked here.
+   */
+  receiveSyncMessage(state: LedgerSyncState, input: Uint8Array | PreparedSync, signatures?: readonly boolean[]): SyncReceipt {
+    const prepared = input instanceof Uint8Array ? this.prepareSyncMessage(input) : input
+    if (prepared.status === 'reject') return prepared
+    // Entries that arrived by other paths since preparation are known now, not news.
+    const items = prepared.items.filter((item) => !this.#changeHashes.has(item.entry.idHex))
+    const verdicts = signatures ?? this.#checkSignatures(prepared.entries)
+    const signatureOk = new Map(prepared.entries.map((entry, index) => [entry.idHex, verdicts[index] === true]))
+    const bad = items.find((item) => signatureOk.get(item.entry.idHex) !== true)
+    if (bad !== undefined) return { status: 'reject', reason: 'an entry signature does not verify', badSignature: bad.entry }
     // Causal order: an entry's change is rebuilt once its prev's change hash is known.
     const known = new Map<string, string>()
     const hashOf = (idHex: string): string | undefined => this.#changeHashes.get(idHex) ?? known.get(idHex)
-    const accepted: (typeof items)[number][] = []
+    const accepted: EntryItem[] = []
     let remaining = items
     for (let progress = true; progress && remaining.length > 0; ) {
       progress = false
-      const next: typeof items = []
+      const next: EntryItem[] = []
       for (const item of remaining) {
         const { entry } = item
         const prevHash = entry.body.seq === 0 ? undefined : hashOf(toHex(entry.body.prev!))
@@ -422,15 +468,18 @@ export class LedgerDoc {
     }
     if (this.#changeHashes.size + accepted.length > LEDGER_DOC_ENTRIES_MAX) return { status: 'reject', reason: `the ledger document would exceed ${LEDGER_DOC_ENTRIES_MAX} entries` }
     this.flush()
-    const filtered =
-      !carried.expanded && remaining.length === 0 && accepted.length === items.length
-        ? bytes
-        : automergeBackend.encodeSyncMessage({ ...message, changes: [...keep, ...accepted.map((item) => item.bytes)] })
+    // Every change checked: they go into the document in one batch (the message's whole-document
+    // chunk, if any, is not parsed a second time), then the message without its changes updates
+    // the peer's sync state. Changes still waiting for their prev stay out.
+    const waitingBytes = new Set(remaining.map((item) => item.bytes))
+    const toApply = prepared.changes.filter((change) => !waitingBytes.has(change))
     try {
-      this.#handle.receiveSyncMessage(state, filtered)
+      if (toApply.length > 0) this.#handle.applyChanges(toApply)
+      this.#handle.receiveSyncMessage(state, toApply.length === 0 && prepared.changes.length === 0 ? prepared.bytes : automergeBackend.encodeSyncMessage({ ...prepared.message, changes: [] }))
     } catch (error) {
       return { status: 'reject', reason: `Automerge refused the message (${error instanceof Error ? error.message : 'unknown'})` }
     }
+    for (const digest of prepared.documents) rememberBounded(this.#appliedDocuments, digest, APPLIED_DOCUMENTS_MAX)
     const entries: SignedEntry[] = []
     for (const item of accepted) {
       this.#index(item.entry, item.hash)
@@ -487,7 +536,7 @@ export class LedgerDoc {
       for (const waiter of waiters) {
         if (this.#changeHashes.has(waiter.idHex)) continue
         const change = entryChange(waiter, this.#changeHashes.get(next.idHex))
-        this.#stage(waiter, change, automergeBackend.decodeChange(change).hash)
+        this.#stage(waiter, change, changeHash(change))
         released.push(waiter)
         queue.push(waiter)
       }

@@ -13,7 +13,9 @@ import { startNodeHttpApi, type NodeHttpApi } from './http/api.ts'
 import { createLogger, type Logger } from './log.ts'
 import { persistentNodeStore } from './node-store.ts'
 import { createLibp2pTransport, type Libp2pTransport } from './p2p/libp2p-transport.ts'
+import { tolerateClosedStreamWrites } from './p2p/stream-error-guard.ts'
 import { createSwarmNode, type NodeEvent, type SwarmNode, type WarrantLog } from './swarm-node.ts'
+import { verifyEntriesOffThread } from './signature-pool.ts'
 import { createSystemClock, createSystemRandom } from './system-clock.ts'
 
 /** Parameters of {@link startNode}. */
@@ -80,6 +82,7 @@ export async function startNode(parameters: StartNodeParameters): Promise<Runnin
   }
   const identity = await step('identity', () => bootIdentity({ dataDir: parameters.dataDirectory, nodeId: parameters.nodeId, machineFacts: parameters.machineFacts }))
   const logger = (parameters.logger ?? createLogger()).child({ nodeId: identity.nodeId.slice(0, 16) })
+  tolerateClosedStreamWrites((error) => logger.debug({ err: error }, 'tolerated a write to a closed libp2p stream'))
   const ledger = await step('ledger', () => openLedger({ path: identity.paths.ledgerDb, rules: DEVNET_RULES, verifyWorkers: parameters.verifyWorkers }))
   undo.push(() => ledger.close())
   logger.info({ entries: ledger.openReport.entries, ms: Math.round(ledger.openReport.elapsedMs) }, 'ledger verified')
@@ -87,7 +90,7 @@ export async function startNode(parameters: StartNodeParameters): Promise<Runnin
   undo.push(() => transport.stop())
   const clock = createSystemClock()
   const node = createSwarmNode(
-    { clock, random: createSystemRandom(), transport, store: persistentNodeStore(ledger), warrantLog: fileWarrantLog(path.join(identity.paths.economy, 'warrants.log')), onEvent: (event) => logEvent(logger, event) },
+    { clock, random: createSystemRandom(), transport, store: persistentNodeStore(ledger), verifyBatch: verifyEntriesOffThread, warrantLog: fileWarrantLog(path.join(identity.paths.economy, 'warrants.log')), onEvent: (event) => logEvent(logger, event) },
     { signer: identity, syncIntervalMs: parameters.syncIntervalMs, listen: () => transport.multiaddrs(), peerId: transport.peerId },
   )
   await step('network', () => node.start())

@@ -16,9 +16,9 @@ import {
   type MeteredAction,
   type SignedEntry,
 } from '../ledger/index.ts'
-import { BANS_MAX, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX } from './constants.ts'
+import { BANS_MAX, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX } from './constants.ts'
 import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
-import { LedgerDoc, type EntrySignatureChecker, type LedgerSyncState } from './ledger-doc.ts'
+import { LedgerDoc, type LedgerSyncState, type PreparedSync } from './ledger-doc.ts'
 import type { NodeLedgerStore } from './node-store.ts'
 import type { BalanceJson, BanJson, EntryJson, NodeMetrics, NodeStatusJson, NodeView, PeerJson } from './node-view.ts'
 import type { Random } from './sim/random.ts'
@@ -37,8 +37,11 @@ export type SwarmNodeComponents = {
   readonly warrantLog?: WarrantLog | undefined
   /** Structured events (the real node logs them; the simulator records them). */
   readonly onEvent?: ((event: NodeEvent) => void) | undefined
-  /** Signature checks for sync batches (worker threads in production); default: this thread. */
-  readonly checkSignatures?: EntrySignatureChecker | undefined
+  /**
+   * Checks the signatures of a big sync message off this thread (worker threads in production).
+   * Absent: everything is checked on this thread, in order (the simulator's deterministic mode).
+   */
+  readonly verifyBatch?: ((entries: readonly SignedEntry[]) => Promise<boolean[]>) | undefined
 }
 
 /** Persisted warrants. */
@@ -60,7 +63,7 @@ export type SwarmNodeParameters = {
   readonly signer: EntrySigner
   /** How often the node syncs with one random connected peer (anti-entropy). Default 1000 ms. */
   readonly syncIntervalMs?: number | undefined
-  /** How often staged entries are applied to the document and flushed to storage. Default 50 ms. */
+  /** How often staged entries are applied to the document, the state root recomputed and storage flushed. Default 100 ms. */
   readonly flushIntervalMs?: number | undefined
   /** Listen addresses to report in status (read when asked: they are known once the network is up). */
   readonly listen?: (() => readonly string[]) | undefined
@@ -114,11 +117,12 @@ type Counters = {
  */
 export function createSwarmNode(components: SwarmNodeComponents, parameters: SwarmNodeParameters): SwarmNode {
   const { clock, random, transport, store, warrantLog, onEvent } = components
-  const { signer, syncIntervalMs = 1_000, flushIntervalMs = 50 } = parameters
+  const { signer, syncIntervalMs = 1_000, flushIntervalMs = 100 } = parameters
   const nodeId = toHex(signer.publicKey)
   if (nodeId !== transport.nodeId) throw new RangeError(`the transport belongs to ${transport.nodeId}, not to ${nodeId}`)
   const ledger = store.ledger
-  const doc = new LedgerDoc({ actorHex: nodeId.slice(0, 32), checkSignatures: components.checkSignatures })
+  const doc = new LedgerDoc({ actorHex: nodeId.slice(0, 32) })
+  const { verifyBatch } = components
   const trust = createTrustManager()
   const syncStates = new Map<string, LedgerSyncState>()
   const connected = new Set<string>()
@@ -157,7 +161,10 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     if (recent.length >= RECENT_ENTRIES_MAX) recent.shift()
     recent.push(entry)
   }
+  // The state root is a Merkle root over every counted entry: recomputed once per flush, not per entry.
+  let rootDirty = false
   const noteRoot = (): void => {
+    rootDirty = false
     const root = toHex(ledger.stateRoot())
     if (root !== stateRoot) {
       stateRoot = root
@@ -226,7 +233,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
           break
       }
     }
-    if (entries.length > 0) noteRoot()
+    if (entries.length > 0) rootDirty = true
   }
 
   const syncWith = (peer: string): void => {
@@ -322,22 +329,41 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     return verdict
   }
 
+  /** Sync messages of each peer are handled in order; big ones wait for their signatures off-thread. */
+  const peerQueues = new Map<string, Promise<void>>()
+  const lastHeardMs = new Map<string, number>()
   const onDirect = (from: string, bytes: Uint8Array): void => {
     if (bans.has(from) || !running) return
-    let state = syncStates.get(from)
-    if (state === undefined) {
+    if (!syncStates.has(from)) {
       if (syncStates.size >= REPLICA_PEERS_MAX) return
-      state = LedgerDoc.initSyncState()
-      syncStates.set(from, state)
+      syncStates.set(from, LedgerDoc.initSyncState())
     }
     counters.syncMessagesIn++
-    const receipt = doc.receiveSyncMessage(state, bytes)
-    if (receipt.status === 'reject') {
-      counters.syncMessagesRejected++
-      emit({ kind: 'sync-rejected', peer: from, reason: receipt.reason })
-      evidence(from, 'invalid-sync')
-      return
-    }
+    lastHeardMs.set(from, clock.now())
+    const prepared = doc.prepareSyncMessage(bytes)
+    if (prepared.status === 'reject') return rejectSync(from, prepared.reason)
+    const queued = peerQueues.get(from)
+    if (verifyBatch === undefined || (queued === undefined && prepared.entries.length < OFF_THREAD_VERIFY_MIN)) return applySync(from, prepared, undefined)
+    const verdicts = prepared.entries.length >= OFF_THREAD_VERIFY_MIN ? verifyBatch(prepared.entries) : Promise.resolve(undefined)
+    const next = (queued ?? Promise.resolve())
+      .then(() => verdicts)
+      .then((signatures) => applySync(from, prepared, signatures), () => rejectSync(from, 'the signature check failed'))
+      .finally(() => {
+        if (peerQueues.get(from) === next) peerQueues.delete(from)
+      })
+    peerQueues.set(from, next)
+  }
+  const rejectSync = (from: string, reason: string): void => {
+    counters.syncMessagesRejected++
+    emit({ kind: 'sync-rejected', peer: from, reason })
+    evidence(from, 'invalid-sync')
+  }
+  const applySync = (from: string, prepared: PreparedSync, signatures: readonly boolean[] | undefined): void => {
+    const state = syncStates.get(from)
+    // The peer left (or was banned) while its message waited.
+    if (state === undefined || !running) return
+    const receipt = doc.receiveSyncMessage(state, prepared, signatures)
+    if (receipt.status === 'reject') return rejectSync(from, receipt.reason)
     feed(receipt.entries)
     // New entries: offer them to every peer at once (this is how a healed partition converges).
     if (receipt.entries.length > 0) syncAll()
@@ -349,11 +375,15 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     const peers = [...syncStates.keys()].sort()
     if (peers.length > 0) {
       const peer = peers[random.nextInt(peers.length)]!
-      // Forget what was sent but never acknowledged: a lost message must not stall the pair.
-      const state = syncStates.get(peer)!
-      const fresh = LedgerDoc.resetInFlight(state)
-      state.free()
-      syncStates.set(peer, fresh)
+      // Forget what was sent but never acknowledged when the peer has gone quiet: a lost message
+      // must not stall the pair. A peer still busy with a big message is left alone, or it would
+      // be sent everything again.
+      if (clock.now() - (lastHeardMs.get(peer) ?? 0) >= 2 * syncIntervalMs && !peerQueues.has(peer)) {
+        const state = syncStates.get(peer)!
+        const fresh = LedgerDoc.resetInFlight(state)
+        state.free()
+        syncStates.set(peer, fresh)
+      }
       syncWith(peer)
     }
     syncTimer = clock.setTimer(syncIntervalMs, tick)
@@ -361,6 +391,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   const flushTick = (): void => {
     if (!running) return
     doc.flush()
+    if (rootDirty) noteRoot()
     const entryIds = appliedSinceFlush
     appliedSinceFlush = []
     flushing = store.flush()
@@ -373,7 +404,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     store.appendOwn(entry)
     remember(entry)
     const added = doc.add(entry)
-    noteRoot()
+    rootDirty = true
     if (added !== undefined) transport.publish(TOPICS.entries, sealEnvelope(ENVELOPE_KINDS.entryChange, added.change, signer))
     return entry
   }
