@@ -435,12 +435,18 @@ const raw = summarize(probes.values())
 progress(`(a) p50 ${raw.p50.toFixed(1)} ms, p99 ${raw.p99.toFixed(1)} ms, ${raw.delivered}/${raw.expected} delivered`)
 
 progress(`(b) ${messageCount} ledger entries, one every ${intervalMs} ms`)
+for (const { node } of nodes) node.metrics.drainGossipLatencyMs()
 await paced(nodes, entries as Map<unknown, Sample>, (author) => {
   const sentMs = performance.now()
   const entry = author.node.appendMetered(METERED)
   entries.set(entry.idHex, { sentMs, publisher: author.index, latencies: [] })
 })
 const entry = summarize(entries.values())
+{
+  // Gossip arrival alone (validated and applied, before the store flush), from the nodes' own metric.
+  const arrivals = nodes.flatMap(({ node }) => node.metrics.drainGossipLatencyMs()).sort((a, b) => a - b)
+  progress(`(b) gossip arrival p50 ${arrivals[Math.floor(arrivals.length * 0.5)] ?? NaN} ms, p99 ${arrivals[Math.floor(arrivals.length * 0.99)] ?? NaN} ms (${arrivals.length} arrivals)`)
+}
 progress(`(b) p50 ${entry.p50.toFixed(1)} ms, p99 ${entry.p99.toFixed(1)} ms, ${entry.delivered}/${entry.expected} durable`)
 
 progress(`(c) partition, ${partitionEntries} entries per side, heal`)

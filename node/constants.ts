@@ -51,3 +51,7 @@ export const RECENT_ENTRIES_MAX = 1_000
 export const BANS_MAX = 10_000
 /** Sync messages carrying at least this many new entries have their signatures checked off-thread. */
 export const OFF_THREAD_VERIFY_MIN = 256
+/** A sync message bringing at least this many new entries is passed on to every peer at once. */
+export const SYNC_WAVE_MIN_ENTRIES = 8
+/** Gossiped changes are applied to the Automerge document at most this often (sync applies them first). */
+export const DOC_FLUSH_INTERVAL_MS = 1_000

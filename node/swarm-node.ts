@@ -16,7 +16,7 @@ import {
   type MeteredAction,
   type SignedEntry,
 } from '../ledger/index.ts'
-import { BANS_MAX, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX } from './constants.ts'
+import { BANS_MAX, DOC_FLUSH_INTERVAL_MS, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_WAVE_MIN_ENTRIES } from './constants.ts'
 import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
 import { LedgerDoc, type LedgerSyncState, type PreparedSync } from './ledger-doc.ts'
 import type { NodeLedgerStore } from './node-store.ts'
@@ -61,9 +61,9 @@ export type NodeEvent =
 /** Parameters of {@link createSwarmNode}. */
 export type SwarmNodeParameters = {
   readonly signer: EntrySigner
-  /** How often the node syncs with one random connected peer (anti-entropy). Default 1000 ms. */
+  /** How often the node syncs with one random connected peer (anti-entropy; gossip carries the news). Default 3000 ms. */
   readonly syncIntervalMs?: number | undefined
-  /** How often staged entries are applied to the document, the state root recomputed and storage flushed. Default 100 ms. */
+  /** How often the state root is recomputed and storage flushed. Default 50 ms. */
   readonly flushIntervalMs?: number | undefined
   /** Listen addresses to report in status (read when asked: they are known once the network is up). */
   readonly listen?: (() => readonly string[]) | undefined
@@ -117,7 +117,7 @@ type Counters = {
  */
 export function createSwarmNode(components: SwarmNodeComponents, parameters: SwarmNodeParameters): SwarmNode {
   const { clock, random, transport, store, warrantLog, onEvent } = components
-  const { signer, syncIntervalMs = 1_000, flushIntervalMs = 100 } = parameters
+  const { signer, syncIntervalMs = 3_000, flushIntervalMs = 50 } = parameters
   const nodeId = toHex(signer.publicKey)
   if (nodeId !== transport.nodeId) throw new RangeError(`the transport belongs to ${transport.nodeId}, not to ${nodeId}`)
   const ledger = store.ledger
@@ -151,6 +151,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   let flushing: Promise<void> = Promise.resolve()
   // Ids of received entries applied since the last flush, for the `durable` event (only when someone listens).
   let appliedSinceFlush: string[] = []
+  let lastDocFlushMs = startedAtMs
 
   // Rebuild the document from what the store holds (a restart): prev before next, seq by seq.
   for (const entry of [...store.entries()].sort((a, b) => a.body.seq - b.body.seq)) if (doc.canAdd(entry)) doc.add(entry)
@@ -365,8 +366,10 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     const receipt = doc.receiveSyncMessage(state, prepared, signatures)
     if (receipt.status === 'reject') return rejectSync(from, receipt.reason)
     feed(receipt.entries)
-    // New entries: offer them to every peer at once (this is how a healed partition converges).
-    if (receipt.entries.length > 0) syncAll()
+    // Many new entries at once (a healed partition, a node back from away): offer them to every
+    // peer now. One or two are the everyday overlap with gossip: a wave for each would flood the
+    // swarm with sync rounds, so only the sender gets its answer.
+    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES) syncAll()
     else syncWith(from)
   }
 
@@ -390,7 +393,12 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   }
   const flushTick = (): void => {
     if (!running) return
-    doc.flush()
+    // Automerge pays a cost per apply that grows with the document, so gossiped changes reach it in
+    // batches (sync flushes first anyway); the ledger and the store have them already.
+    if (clock.now() - lastDocFlushMs >= DOC_FLUSH_INTERVAL_MS) {
+      doc.flush()
+      lastDocFlushMs = clock.now()
+    }
     if (rootDirty) noteRoot()
     const entryIds = appliedSinceFlush
     appliedSinceFlush = []
