@@ -4,7 +4,9 @@
  *
  * DuckDB runs in a storage worker thread, so encoding rows, appending them and committing never
  * take the main thread from signing and validating: batch k commits there while batch k+1 is signed
- * here. An append is acknowledged only after the worker's COMMIT returned.
+ * here. An append is acknowledged only after the worker's COMMIT returned. The stores of a process
+ * share a small pool of such threads (see `STORAGE_WORKERS_MAX`), each store with its own DuckDB
+ * instance and its own queue of requests there.
  *
  * Invariants are asserted on both sides of the disk. Before writing, the worker checks every record
  * against the bytes it is about to write: id = SHA-256(raw), well-formed accounts and currencies,
@@ -223,8 +225,7 @@ export async function openLedgerStore(parameters: OpenLedgerStoreParameters): Pr
   const lockKey = join(realpathSync(dirname(path)), basename(path))
   if (openInThisProcess.has(lockKey)) throw new LedgerStoreLockedError({ path, holder: `this process (PID ${process.pid}), which already has it open` })
   openInThisProcess.add(lockKey)
-  const worker = idleWorkers.pop() ?? new StoreWorkerClient()
-  worker.attach(path)
+  const worker = new StoreChannel(path)
   try {
     const reply = (await worker.request({ type: 'open', path, checkpointThreshold })) as OpenReply
     checkFormat(path, reply)
@@ -237,13 +238,6 @@ export async function openLedgerStore(parameters: OpenLedgerStoreParameters): Pr
     throw error
   }
 }
-
-/**
- * Storage workers whose store was closed cleanly, kept (unref'd, so they never hold the process
- * open) for the next open in this process: starting one, DuckDB included, takes a few hundred ms.
- */
-const idleWorkers: StoreWorkerClient[] = []
-const IDLE_WORKERS_MAX = 2
 
 function checkFormat(path: string, { tables, meta: metaRows }: OpenReply): void {
   for (const table of ['meta', 'batches', 'entries', 'legs'])
@@ -308,13 +302,56 @@ function mapDuckDBError(message: string, path: string, cause: unknown): Error {
   return Object.assign(new Error(message), { cause })
 }
 
-/** The main thread's end of the storage worker: one request at a time per caller, replies in order. */
-class StoreWorkerClient {
-  #path = ''
+/**
+ * Most storage worker threads in one process. Each hosts many stores, one DuckDB instance per
+ * store: a thread with the code it loads costs ~20 MB, a DuckDB instance ~5 MB, and one process
+ * may run a hundred nodes (the swarm benchmark), so threads are shared rather than one per store.
+ */
+export const STORAGE_WORKERS_MAX = 1
+/**
+ * How long a worker left without stores waits for the next open before it stops: starting one,
+ * DuckDB included, takes a few hundred ms. Neither it nor its timer holds the process open.
+ */
+const STORAGE_WORKER_LINGER_MS = 1_000
+
+/** The storage workers running in this process, each hosting zero or more open stores. */
+const storageWorkers: StorageWorker[] = []
+let nextStoreId = 0
+
+/**
+ * Storage worker threads running in this process (at most {@link STORAGE_WORKERS_MAX}).
+ *
+ * @example
+ * const stores = await Promise.all(paths.map((path) => openLedgerStore({ path })))
+ * storageWorkerCount() // 1
+ */
+export function storageWorkerCount(): number {
+  return storageWorkers.length
+}
+
+/** The least loaded worker, or a new one while the pool is below its size and every worker hosts a store. */
+function storageWorkerForNewStore(): StorageWorker {
+  let chosen: StorageWorker | undefined
+  for (const worker of storageWorkers) if (chosen === undefined || worker.storeCount < chosen.storeCount) chosen = worker
+  if (chosen === undefined || (chosen.storeCount > 0 && storageWorkers.length < STORAGE_WORKERS_MAX)) {
+    chosen = new StorageWorker()
+    storageWorkers.push(chosen)
+  }
+  return chosen
+}
+
+/** A request to a worker: the store it is for and the request itself. */
+type StoreMessage = { id: number; store: number; message: StoreRequest }
+type PendingRequest = { path: string; resolve: (reply: unknown) => void; reject: (error: unknown) => void }
+
+/** The main thread's end of one storage worker thread, shared by the stores it hosts. */
+class StorageWorker {
   readonly #worker: Worker
-  readonly #pending = new Map<number, { resolve: (reply: unknown) => void; reject: (error: unknown) => void }>()
+  readonly #pending = new Map<number, PendingRequest>()
+  readonly #stores = new Set<number>()
   #nextRequest = 0
   #failure: Error | undefined
+  #linger: ReturnType<typeof setTimeout> | undefined
 
   constructor() {
     this.#worker = new Worker(new URL(import.meta.url), { workerData: { role: WORKER_ROLE }, execArgv: workerExecArgv() })
@@ -324,7 +361,7 @@ class StoreWorkerClient {
       this.#pending.delete(id)
       if (this.#pending.size === 0) this.#worker.unref()
       if (failure === undefined) pending.resolve(reply)
-      else if (failure.kind === 'duckdb') pending.reject(mapDuckDBError(failure.message, this.#path, new Error(failure.message)))
+      else if (failure.kind === 'duckdb') pending.reject(mapDuckDBError(failure.message, pending.path, new Error(failure.message)))
       else pending.reject(new LedgerStoreInvalidArgumentError({ argument: 'records', expected: 'entries whose id is SHA-256(raw) and whose legs balance', received: failure.message }))
     })
     this.#worker.on('error', (error) => this.#fail(error))
@@ -333,45 +370,85 @@ class StoreWorkerClient {
     this.#worker.unref()
   }
 
-  request(message: StoreRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
+  get storeCount(): number {
+    return this.#stores.size
+  }
+
+  attach(store: number): void {
+    this.#stores.add(store)
+    clearTimeout(this.#linger)
+    this.#linger = undefined
+  }
+
+  /** Forgets a closed store; a worker left with none stops unless an open comes soon. */
+  detach(store: number): void {
+    this.#stores.delete(store)
+    if (this.#stores.size > 0 || this.#failure !== undefined) return
+    this.#linger = setTimeout(() => this.#stop(), STORAGE_WORKER_LINGER_MS)
+    this.#linger.unref()
+  }
+
+  request(store: number, path: string, message: StoreRequest, transfer: ArrayBuffer[]): Promise<unknown> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
     const id = this.#nextRequest++
     return new Promise((resolve, reject) => {
       if (this.#pending.size === 0) this.#worker.ref()
-      this.#pending.set(id, { resolve, reject })
-      this.#worker.postMessage({ id, message }, transfer)
+      this.#pending.set(id, { path, resolve, reject })
+      this.#worker.postMessage({ id, store, message } satisfies StoreMessage, transfer)
     })
   }
 
+  /** A crashed worker fails every pending call of every store it hosts, and takes no more. */
   #fail(error: Error): void {
     this.#failure ??= error
+    this.#leavePool()
     for (const pending of this.#pending.values()) pending.reject(error)
     this.#pending.clear()
   }
 
-  /** Names the file this worker's errors are about. */
-  attach(path: string): void {
+  #stop(): void {
+    this.#failure ??= new Error('the ledger storage worker stopped: it had no store left')
+    this.#leavePool()
+    void this.#worker.terminate()
+  }
+
+  #leavePool(): void {
+    const index = storageWorkers.indexOf(this)
+    if (index >= 0) storageWorkers.splice(index, 1)
+  }
+}
+
+/** One store's end of the worker hosting it: every request carries the store's id. */
+class StoreChannel {
+  readonly #store = nextStoreId++
+  readonly #path: string
+  readonly #worker: StorageWorker
+
+  constructor(path: string) {
     this.#path = path
+    this.#worker = storageWorkerForNewStore()
+    this.#worker.attach(this.#store)
+  }
+
+  request(message: StoreRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    return this.#worker.request(this.#store, this.#path, message, transfer)
   }
 
   /**
-   * Closes the worker's database, then keeps the worker for the next open or stops it. Without
-   * `checkpoint` the files are left exactly as they were found (a refused open changes nothing).
+   * Closes the store's database (the worker closes it even when the checkpoint fails) and lets the
+   * worker forget the store. Without `checkpoint` the files are left exactly as they were found (a
+   * refused open changes nothing).
    */
   async closeDatabaseAndRelease({ checkpoint }: { checkpoint: boolean }): Promise<void> {
-    const closed = await this.request({ type: 'close', checkpoint }).then(
-      () => true,
-      () => false,
-    )
-    if (closed && this.#failure === undefined && idleWorkers.length < IDLE_WORKERS_MAX) idleWorkers.push(this)
-    else await this.#worker.terminate()
+    await this.request({ type: 'close', checkpoint }).catch(() => {})
+    this.#worker.detach(this.#store)
   }
 }
 
 class WorkerLedgerStore implements LedgerStore {
   readonly path: string
   readonly #lockKey: string
-  readonly #worker: StoreWorkerClient
+  readonly #worker: StoreChannel
   readonly #batches: Batch[]
   #verified: boolean
   /** Ids of every stored or queued entry (filled by the first full read). */
@@ -383,7 +460,7 @@ class WorkerLedgerStore implements LedgerStore {
   #closed = false
   #reading = false
 
-  constructor(path: string, lockKey: string, worker: StoreWorkerClient, batches: Batch[], empty: boolean) {
+  constructor(path: string, lockKey: string, worker: StoreChannel, batches: Batch[], empty: boolean) {
     this.path = path
     this.#lockKey = lockKey
     this.#worker = worker
@@ -793,7 +870,8 @@ class StoredRowChecker {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The storage worker: owns the DuckDB instance; handles one request at a time, in order.
+// The storage worker thread hosts many stores; each store's DuckDB instance and its requests are
+// handled by one StoreWorker, one request at a time, in order.
 
 class StoreWorker {
   #instance: DuckDBInstance | undefined
@@ -824,27 +902,34 @@ class StoreWorker {
         await this.#db().run('CHECKPOINT')
         return { reply: null }
       case 'close':
-        if (message.checkpoint && this.#connection !== undefined && !this.#failed) await this.#connection.run('CHECKPOINT')
-        this.#closeDatabase()
+        // The database is closed even when the checkpoint fails: the thread lives on, hosting other stores.
+        try {
+          if (message.checkpoint && this.#connection !== undefined && !this.#failed) await this.#connection.run('CHECKPOINT')
+        } finally {
+          this.#closeDatabase()
+        }
         return { reply: null }
     }
   }
 
   #closeDatabase(): void {
-    if (this.#commitLogFile !== undefined) closeSync(this.#commitLogFile)
-    this.#commitLogFile = undefined
-    // A log that grew this session shrinks to its last record (written aside, then renamed over it).
-    if (this.#wroteCommits && this.#nextBatch > 0) {
-      const temporary = `${this.#commitLog}.tmp`
-      writeFileSync(temporary, Buffer.concat([COMMIT_LOG_HEADER, commitRecord({ batch: this.#nextBatch - 1, firstPosition: this.#lastFirstPosition, entryCount: this.#nextPosition - this.#lastFirstPosition, digest: this.#lastDigest })]))
-      renameSync(temporary, this.#commitLog)
-      this.#wroteCommits = false
+    try {
+      if (this.#commitLogFile !== undefined) closeSync(this.#commitLogFile)
+      this.#commitLogFile = undefined
+      // A log that grew this session shrinks to its last record (written aside, then renamed over it).
+      if (this.#wroteCommits && this.#nextBatch > 0) {
+        const temporary = `${this.#commitLog}.tmp`
+        writeFileSync(temporary, Buffer.concat([COMMIT_LOG_HEADER, commitRecord({ batch: this.#nextBatch - 1, firstPosition: this.#lastFirstPosition, entryCount: this.#nextPosition - this.#lastFirstPosition, digest: this.#lastDigest })]))
+        renameSync(temporary, this.#commitLog)
+        this.#wroteCommits = false
+      }
+    } finally {
+      this.#result = undefined
+      this.#connection?.closeSync()
+      this.#instance?.closeSync()
+      this.#connection = undefined
+      this.#instance = undefined
     }
-    this.#result = undefined
-    this.#connection?.closeSync()
-    this.#instance?.closeSync()
-    this.#connection = undefined
-    this.#instance = undefined
   }
 
   #db(): DuckDBConnection {
@@ -1027,17 +1112,28 @@ function invariant(message: string): WorkerFailure & Error {
 }
 
 if (!isMainThread && (workerData as { role?: string } | null)?.role === WORKER_ROLE) {
-  const worker = new StoreWorker()
-  // Requests are handled strictly one after another: DuckDB's connection runs one statement at a time.
-  let queue: Promise<void> = Promise.resolve()
-  parentPort!.on('message', ({ id, message }: { id: number; message: StoreRequest }) => {
-    queue = queue.then(async () => {
+  /**
+   * The stores this thread hosts, from their 'open' to their 'close'. A store's requests are handled
+   * strictly one after another (its DuckDB connection runs one statement at a time); stores do not
+   * wait for each other, and one store's failure is reported to its own calls only.
+   */
+  const stores = new Map<number, { worker: StoreWorker; queue: Promise<void> }>()
+  const replyFailure = (id: number, error: unknown) => {
+    const kind = (error as Partial<WorkerFailure>).kind === 'invariant' ? 'invariant' : 'duckdb'
+    parentPort!.postMessage({ id, failure: { kind, message: error instanceof Error ? error.message : String(error) } satisfies WorkerFailure })
+  }
+  parentPort!.on('message', ({ id, store, message }: StoreMessage) => {
+    if (!stores.has(store) && message.type === 'open') stores.set(store, { worker: new StoreWorker(), queue: Promise.resolve() })
+    const hosted = stores.get(store)
+    if (hosted === undefined) return replyFailure(id, invariant(`store ${store} is not open in this worker`))
+    hosted.queue = hosted.queue.then(async () => {
       try {
-        const { reply, transfer = [] } = await worker.handle(message)
+        const { reply, transfer = [] } = await hosted.worker.handle(message)
         parentPort!.postMessage({ id, reply }, transfer)
       } catch (error) {
-        const kind = (error as Partial<WorkerFailure>).kind === 'invariant' ? 'invariant' : 'duckdb'
-        parentPort!.postMessage({ id, failure: { kind, message: error instanceof Error ? error.message : String(error) } satisfies WorkerFailure })
+        replyFailure(id, error)
+      } finally {
+        if (message.type === 'close') stores.delete(store)
       }
     })
   })
