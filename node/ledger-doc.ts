@@ -255,8 +255,10 @@ export type PreparedSync = {
   readonly status: 'prepared'
   readonly bytes: Uint8Array
   readonly message: DecodedSyncMessage
-  /** Every change it carries, whole-document chunks taken apart. */
+  /** The changes it carries that this document lacks, whole-document chunks taken apart. */
   readonly changes: readonly Uint8Array[]
+  /** Hashes of the chunk-creation changes among them. */
+  readonly structural: readonly string[]
   readonly items: readonly EntryItem[]
   /** Digests of the whole-document chunks it carries. */
   readonly documents: readonly string[]
@@ -294,6 +296,8 @@ export class LedgerDoc {
   /** Entries waiting for their prev, by the prev's id hex. */
   readonly #waiting = new Map<string, SignedEntry[]>()
   #waitingCount = 0
+  /** Hashes of every change in the document (or staged): entries, chunks and genesis. */
+  readonly #knownChanges = new Set<string>([GENESIS_HASH])
   /** Digests of whole-document chunks already applied: Automerge may send one twice; it is not decoded again. */
   readonly #appliedDocuments = new Set<string>()
 
@@ -417,12 +421,23 @@ export class LedgerDoc {
     const carried = changesOf(message, this.#appliedDocuments)
     if (!carried.ok) return { status: 'reject', reason: carried.reason }
     const items: EntryItem[] = []
+    const changes: Uint8Array[] = []
+    const structural: string[] = []
     for (const change of carried.changes) {
+      // A change whose hash this document holds is that very change (the hash covers all of it):
+      // peers resend what they think we lack, and decoding it again would be wasted work.
+      if (this.#knownChanges.has(changeHash(change))) continue
       const decoded = decodeEntryChange(change)
       if (decoded.kind === 'invalid') return { status: 'reject', reason: `a change is invalid: ${decoded.reason}` }
-      if (decoded.kind === 'entry' && !this.#changeHashes.has(decoded.entry.idHex)) items.push(decoded)
+      if (decoded.kind === 'chunk') {
+        changes.push(change)
+        structural.push(changeHash(change))
+      } else if (!this.#changeHashes.has(decoded.entry.idHex)) {
+        changes.push(change)
+        items.push(decoded)
+      }
     }
-    return { status: 'prepared', bytes, message, changes: carried.changes, items, documents: carried.documents, entries: items.map((item) => item.entry) }
+    return { status: 'prepared', bytes, message, changes, structural, items, documents: carried.documents, entries: items.map((item) => item.entry) }
   }
 
   /**
@@ -475,11 +490,12 @@ export class LedgerDoc {
     const toApply = prepared.changes.filter((change) => !waitingBytes.has(change))
     try {
       if (toApply.length > 0) this.#handle.applyChanges(toApply)
-      this.#handle.receiveSyncMessage(state, toApply.length === 0 && prepared.changes.length === 0 ? prepared.bytes : automergeBackend.encodeSyncMessage({ ...prepared.message, changes: [] }))
+      this.#handle.receiveSyncMessage(state, prepared.message.changes.length === 0 ? prepared.bytes : automergeBackend.encodeSyncMessage({ ...prepared.message, changes: [] }))
     } catch (error) {
       return { status: 'reject', reason: `Automerge refused the message (${error instanceof Error ? error.message : 'unknown'})` }
     }
     for (const digest of prepared.documents) rememberBounded(this.#appliedDocuments, digest, APPLIED_DOCUMENTS_MAX)
+    for (const hash of prepared.structural) this.#knownChanges.add(hash)
     const entries: SignedEntry[] = []
     for (const item of accepted) {
       this.#index(item.entry, item.hash)
@@ -503,13 +519,18 @@ export class LedgerDoc {
 
   #index(entry: SignedEntry, hash: string): void {
     this.#changeHashes.set(entry.idHex, hash)
+    this.#knownChanges.add(hash)
     this.#chunks.add(chunkKey(entry.authorHex, entry.body.seq))
   }
 
   #stage(entry: SignedEntry, change: Uint8Array, hash: string): void {
     const key = chunkKey(entry.authorHex, entry.body.seq)
     // Applying a chunk change twice is harmless (same hash); staging it once per node is enough.
-    if (!this.#chunks.has(key)) this.#staged.push(chunkChange(key).bytes)
+    if (!this.#chunks.has(key)) {
+      const chunk = chunkChange(key)
+      this.#staged.push(chunk.bytes)
+      this.#knownChanges.add(chunk.hash)
+    }
     this.#staged.push(change)
     this.#index(entry, hash)
   }

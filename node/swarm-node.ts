@@ -152,6 +152,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   // Ids of received entries applied since the last flush, for the `durable` event (only when someone listens).
   let appliedSinceFlush: string[] = []
   let lastDocFlushMs = startedAtMs
+  let storeDirty = false
 
   // Rebuild the document from what the store holds (a restart): prev before next, seq by seq.
   for (const entry of [...store.entries()].sort((a, b) => a.body.seq - b.body.seq)) if (doc.canAdd(entry)) doc.add(entry)
@@ -213,6 +214,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   const feed = (entries: readonly SignedEntry[]): void => {
     for (const entry of entries) {
       remember(entry)
+      storeDirty = true
       const verdict: AddVerdict = store.admit(entry)
       switch (verdict.status) {
         case 'applied':
@@ -400,16 +402,21 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       lastDocFlushMs = clock.now()
     }
     if (rootDirty) noteRoot()
-    const entryIds = appliedSinceFlush
-    appliedSinceFlush = []
-    flushing = store.flush()
-    if (entryIds.length > 0) flushing.then(() => emit({ kind: 'durable', entryIds, atMs: clock.now() }), () => {})
-    else flushing.catch(() => {})
+    // An idle node does not call its store: with 100 nodes in a process that is 2,000 calls a second.
+    if (storeDirty) {
+      storeDirty = false
+      const entryIds = appliedSinceFlush
+      appliedSinceFlush = []
+      flushing = store.flush()
+      if (entryIds.length > 0) flushing.then(() => emit({ kind: 'durable', entryIds, atMs: clock.now() }), () => {})
+      else flushing.catch(() => {})
+    }
     flushTimer = clock.setTimer(flushIntervalMs, flushTick)
   }
 
   const appendOwn = (entry: SignedEntry): SignedEntry => {
     store.appendOwn(entry)
+    storeDirty = true
     remember(entry)
     const added = doc.add(entry)
     rootDirty = true
