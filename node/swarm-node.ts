@@ -129,7 +129,16 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   const bans = new Map<string, BanJson>()
   const recent: SignedEntry[] = []
   let latencySamples: number[] = []
-  const counters: Counters = {
+  // The counters are the node's metrics: `/metrics` reads them live.
+  const counters: Counters & NodeMetrics = {
+    get entriesPending() {
+      return ledger.pendingCount
+    },
+    drainGossipLatencyMs() {
+      const samples = latencySamples
+      latencySamples = []
+      return samples
+    },
     entriesApplied: 0,
     entriesRejected: 0,
     gossipAccepted: 0,
@@ -424,52 +433,13 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     return entry
   }
 
-  const metrics: NodeMetrics = {
-    get entriesApplied() {
-      return counters.entriesApplied
-    },
-    get entriesRejected() {
-      return counters.entriesRejected
-    },
-    get entriesPending() {
-      return ledger.pendingCount
-    },
-    get gossipAccepted() {
-      return counters.gossipAccepted
-    },
-    get gossipRejected() {
-      return counters.gossipRejected
-    },
-    get gossipIgnored() {
-      return counters.gossipIgnored
-    },
-    get syncMessagesIn() {
-      return counters.syncMessagesIn
-    },
-    get syncMessagesRejected() {
-      return counters.syncMessagesRejected
-    },
-    get warrantsIssued() {
-      return counters.warrantsIssued
-    },
-    get warrantsAccepted() {
-      return counters.warrantsAccepted
-    },
-    get bans() {
-      return counters.bans
-    },
-    drainGossipLatencyMs() {
-      const samples = latencySamples
-      latencySamples = []
-      return samples
-    },
-  }
+
 
   return {
     nodeId,
     doc,
     store,
-    metrics,
+    metrics: counters,
     async start() {
       if (running) return
       running = true
