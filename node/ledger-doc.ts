@@ -273,11 +273,6 @@ function rememberBounded(set: Set<string>, value: string, max: number): void {
   set.add(value)
 }
 
-/** Checks signatures of entries; the default checks each on this thread. */
-export type EntrySignatureChecker = (entries: readonly SignedEntry[]) => boolean[]
-
-const checkSignaturesHere: EntrySignatureChecker = (entries) => entries.map((entry) => verifyEntrySignature(entry))
-
 /** A sync state for one peer. */
 export type LedgerSyncState = BackendSyncState
 
@@ -288,7 +283,6 @@ export type LedgerSyncState = BackendSyncState
  */
 export class LedgerDoc {
   readonly #handle: BackendDoc
-  readonly #checkSignatures: EntrySignatureChecker
   /** Entry id hex → hash of the change that added it (in the document or staged). */
   readonly #changeHashes = new Map<string, string>()
   readonly #chunks = new Set<string>()
@@ -304,10 +298,9 @@ export class LedgerDoc {
   /**
    * @param actorHex this replica's Automerge actor (the node id's first 16 bytes will do: it never writes under it).
    */
-  constructor(options: { readonly actorHex: string; readonly checkSignatures?: EntrySignatureChecker | undefined }) {
+  constructor(options: { readonly actorHex: string }) {
     this.#handle = automergeBackend.create({ actor: options.actorHex })
     this.#handle.applyChanges([LEDGER_GENESIS_CHANGE])
-    this.#checkSignatures = options.checkSignatures ?? checkSignaturesHere
   }
 
   /** Entries in the document (staged included). */
@@ -326,7 +319,7 @@ export class LedgerDoc {
 
   /** Whether the entry's prev is in the document (true for a first entry). */
   canAdd(entry: SignedEntry): boolean {
-    return entry.body.seq === 0 || this.#changeHashes.has(toHex(entry.body.prev!))
+    return this.#prevChangeHash(entry) !== null
   }
 
   /**
@@ -337,8 +330,8 @@ export class LedgerDoc {
    */
   add(entry: SignedEntry): { readonly change: Uint8Array; readonly released: readonly SignedEntry[] } | undefined {
     if (this.#changeHashes.has(entry.idHex)) return undefined
-    const prevHash = entry.body.seq === 0 ? undefined : this.#changeHashes.get(toHex(entry.body.prev!))
-    if (entry.body.seq !== 0 && prevHash === undefined) throw new RangeError(`entry ${entry.idHex} cannot be added before its prev`)
+    const prevHash = this.#prevChangeHash(entry)
+    if (prevHash === null) throw new RangeError(`entry ${entry.idHex} cannot be added before its prev`)
     if (this.#changeHashes.size >= LEDGER_DOC_ENTRIES_MAX) throw new RangeError(`the ledger document holds ${LEDGER_DOC_ENTRIES_MAX} entries already`)
     const change = entryChange(entry, prevHash)
     this.#stage(entry, change, changeHash(change))
@@ -355,12 +348,12 @@ export class LedgerDoc {
     if (decoded.kind === 'chunk') return { status: 'chunk', key: decoded.key }
     const { entry } = decoded
     if (this.#changeHashes.has(entry.idHex)) return { status: 'known', entry }
-    if (!this.#checkSignatures([entry])[0]) return { status: 'invalid', reason: 'the entry signature does not verify', entry, badSignature: true }
-    if (!this.canAdd(entry)) {
+    if (!verifyEntrySignature(entry)) return { status: 'invalid', reason: 'the entry signature does not verify', entry, badSignature: true }
+    const prevHash = this.#prevChangeHash(entry)
+    if (prevHash === null) {
       this.#wait(entry)
       return { status: 'waiting', entry }
     }
-    const prevHash = entry.body.seq === 0 ? undefined : this.#changeHashes.get(toHex(entry.body.prev!))
     if (decoded.hash !== changeHash(entryChange(entry, prevHash))) return { status: 'invalid', reason: 'a non-canonical change', entry }
     return { status: 'valid', entry, change: bytes, hash: decoded.hash }
   }
@@ -453,7 +446,7 @@ export class LedgerDoc {
     if (prepared.status === 'reject') return prepared
     // Entries that arrived by other paths since preparation are known now, not news.
     const items = prepared.items.filter((item) => !this.#changeHashes.has(item.entry.idHex))
-    const verdicts = signatures ?? this.#checkSignatures(prepared.entries)
+    const verdicts = signatures ?? prepared.entries.map((entry) => verifyEntrySignature(entry))
     const signatureOk = new Map(prepared.entries.map((entry, index) => [entry.idHex, verdicts[index] === true]))
     const bad = items.find((item) => signatureOk.get(item.entry.idHex) !== true)
     if (bad !== undefined) return { status: 'reject', reason: 'an entry signature does not verify', badSignature: bad.entry }
@@ -467,8 +460,8 @@ export class LedgerDoc {
       const next: EntryItem[] = []
       for (const item of remaining) {
         const { entry } = item
-        const prevHash = entry.body.seq === 0 ? undefined : hashOf(toHex(entry.body.prev!))
-        if (entry.body.seq !== 0 && prevHash === undefined) {
+        const prevHash = this.#prevChangeHash(entry, hashOf)
+        if (prevHash === null) {
           next.push(item)
           continue
         }
@@ -515,6 +508,12 @@ export class LedgerDoc {
   /** Frees the wasm memory; the document is unusable afterwards. */
   free(): void {
     this.#handle.free()
+  }
+
+  /** The hash of the change of the entry's prev: undefined for a first entry, null when the prev is not here. */
+  #prevChangeHash(entry: SignedEntry, lookup: (idHex: string) => string | undefined = (idHex) => this.#changeHashes.get(idHex)): string | undefined | null {
+    if (entry.body.seq === 0) return undefined
+    return lookup(toHex(entry.body.prev!)) ?? null
   }
 
   #index(entry: SignedEntry, hash: string): void {

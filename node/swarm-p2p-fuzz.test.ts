@@ -12,14 +12,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createEd25519Signer } from '../identity/index.ts'
-import { buildMetered, buildMint, createForkProof, devnetGenesisGrant, DEVNET_RULES, Ledger, signEntry, toHex, type SignedEntry } from '../ledger/index.ts'
+import { toHex } from '../ledger/index.ts'
 import { ENVELOPE_KINDS, sealEnvelope } from './envelope.ts'
-import { LedgerDoc } from './ledger-doc.ts'
 import type { NodeStatusJson } from './node-view.ts'
-import { createSeededRandom, type Random } from './sim/random.ts'
+import { createSeededRandom } from './sim/random.ts'
 import { describeNodes, startP2pSwarm, waitFor, waitForConvergence, type BareTransport, type P2pSwarm } from './test-support/p2p-swarm.ts'
 import { TOPICS, type Topic } from './transport.ts'
-import { forkWarrant } from './warrant.ts'
+import { fuzzMaterial } from './test-support/fuzz-material.ts'
 import { mutate } from './test-support/mutate.ts'
 
 const FUZZERS_PER_TOPIC = 4
@@ -28,32 +27,6 @@ const DIRECT_FRAMES = 200
 /** Seeds of the fuzzers' keys start here (clear of the swarm's seeds). */
 const FUZZER_SEED_BASE = 100
 
-
-/** Valid messages of an outside author, to mutate: entry envelopes and their changes, a fork warrant, a probe, a sync message. */
-function validMaterial(random: Random) {
-  const author = createEd25519Signer(new Uint8Array(32).fill(150))
-  const ledger = new Ledger({ rules: DEVNET_RULES })
-  const entries: SignedEntry[] = [buildMint(ledger, author, { grant: devnetGenesisGrant(author.publicKey, 1_000_000_000_000n), timestamp: 2 })]
-  ledger.append(entries[0]!, { signatureVerified: true })
-  for (let index = 0; index < 3; index++) {
-    const entry = buildMetered(ledger, author, { type: 'llm_inference', model: 'm', tokens: 100 + index }, { timestamp: 3 + index })
-    ledger.append(entry, { signatureVerified: true })
-    entries.push(entry)
-  }
-  const doc = new LedgerDoc({ actorHex: 'bb'.repeat(16) })
-  const changes = entries.map((entry) => doc.add(entry)!.change)
-  const syncMessage = doc.generateSyncMessage(LedgerDoc.initSyncState())!
-  doc.free()
-  const forker = createEd25519Signer(new Uint8Array(32).fill(151))
-  const forkBase = buildMint(new Ledger({ rules: DEVNET_RULES }), forker, { grant: devnetGenesisGrant(forker.publicKey, 1_000n), timestamp: 2 })
-  return {
-    changes,
-    envelopes: changes.map((change) => sealEnvelope(ENVELOPE_KINDS.entryChange, change, author)),
-    warrant: forkWarrant(createForkProof(forkBase, signEntry({ ...forkBase.body, timestamp: 10 }, forker))),
-    probe: sealEnvelope(ENVELOPE_KINDS.probe, random.nextBytes(400), author),
-    syncMessage,
-  }
-}
 
 describe('swarm node over real sockets: fuzzed by bare libp2p peers', () => {
   let swarm: P2pSwarm | undefined
@@ -72,7 +45,7 @@ describe('swarm node over real sockets: fuzzed by bare libp2p peers', () => {
     const target = current.node(0)
     const honest = current.node(1)
     const random = createSeededRandom(Number(process.env.IPPOC_FUZZ_SEED ?? 4242))
-    const material = validMaterial(random.fork())
+    const material = fuzzMaterial({ authorSeed: 150, forkerSeed: 151, random: random.fork() })
     await waitForConvergence([target, honest], { what: 'the two nodes to agree before the fuzz', entryIds: [] })
     const baseline = { ...snapshot(target), root: target.node.stateRootHex(), docSize: target.node.doc.size }
 

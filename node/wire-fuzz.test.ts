@@ -7,16 +7,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createEd25519Signer } from '../identity/ed25519.ts'
-import { buildMetered, buildMint, devnetGenesisGrant, DEVNET_RULES, Ledger, signEntry, toHex, type SignedEntry } from '../ledger/index.ts'
-import { createForkProof } from '../ledger/index.ts'
+import { DEVNET_RULES, toHex } from '../ledger/index.ts'
 import { ENVELOPE_KINDS, sealEnvelope } from './envelope.ts'
-import { LedgerDoc } from './ledger-doc.ts'
 import { memoryNodeStore } from './node-store.ts'
 import { createSeededRandom } from './sim/random.ts'
 import { createVirtualClock } from './sim/virtual-clock.ts'
 import { createSwarmNode } from './swarm-node.ts'
 import { TOPICS, type Topic, type Transport, type TransportHandlers } from './transport.ts'
-import { forkWarrant } from './warrant.ts'
+import { fuzzMaterial } from './test-support/fuzz-material.ts'
 import { mutate } from './test-support/mutate.ts'
 
 function stubTransport(nodeId: string): Transport & { handlers(): TransportHandlers; published: Uint8Array[] } {
@@ -49,24 +47,7 @@ describe('wire fuzz', () => {
     node.mintGenesis(1_000n)
 
     // Valid material from another author: a chain of entries, their gossip envelopes, a fork warrant, a sync message.
-    const author = createEd25519Signer(new Uint8Array(32).fill(2))
-    const ledger = new Ledger({ rules: DEVNET_RULES })
-    const entries: SignedEntry[] = [buildMint(ledger, author, { grant: devnetGenesisGrant(author.publicKey, 1_000_000_000_000n), timestamp: 2 })]
-    ledger.append(entries[0]!, { signatureVerified: true })
-    for (let index = 0; index < 3; index++) {
-      const entry = buildMetered(ledger, author, { type: 'llm_inference', model: 'm', tokens: 100 + index }, { timestamp: 3 + index })
-      ledger.append(entry, { signatureVerified: true })
-      entries.push(entry)
-    }
-    const authorDoc = new LedgerDoc({ actorHex: 'bb'.repeat(16) })
-    const envelopes = entries.map((entry) => sealEnvelope(ENVELOPE_KINDS.entryChange, authorDoc.add(entry)!.change, author))
-    const forker = createEd25519Signer(new Uint8Array(32).fill(3))
-    const forkLedger = new Ledger({ rules: DEVNET_RULES })
-    const forkBase = buildMint(forkLedger, forker, { grant: devnetGenesisGrant(forker.publicKey, 1_000n), timestamp: 2 })
-    const twinA = signEntry({ ...forkBase.body, timestamp: 10 }, forker)
-    const warrant = forkWarrant(createForkProof(forkBase, twinA))
-    const syncMessage = authorDoc.generateSyncMessage(LedgerDoc.initSyncState())!
-    const probe = sealEnvelope(ENVELOPE_KINDS.probe, random.nextBytes(400), author)
+    const { author, forker, entries, envelopes, warrant, syncMessage, probe } = fuzzMaterial({ authorSeed: 2, forkerSeed: 3, random })
 
     const originals = new Set([...envelopes, warrant, syncMessage, probe].map((bytes) => Buffer.from(bytes).toString('hex')))
     const sources: { topic: Topic | 'direct'; bytes: Uint8Array }[] = [
