@@ -435,6 +435,22 @@ describe('Ledger: system pools', () => {
 })
 
 describe('Ledger: append hot path', () => {
+  it('moves its revision exactly when the counted entries, and so the state root, change', () => {
+    const ledger = setup()
+    const seen = (): [number, string] => [ledger.revision, hex(ledger.stateRoot())]
+    const [revision, root] = seen()
+    assert.deepEqual(seen(), [revision, root], 'reading changes nothing')
+    const spend = buildMetered(ledger, alice, { type: 'llm_inference', model: 'm', tokens: 10 })
+    ledger.append(spend, { signatureVerified: true })
+    const [afterRevision, afterRoot] = seen()
+    assert.notEqual(afterRevision, revision)
+    assert.notEqual(afterRoot, root)
+    assert.equal(ledger.add(spend, { signatureVerified: true }).status, 'duplicate')
+    assert.throws(() => ledger.append(buildMetered(ledger, carol, { type: 'llm_inference', model: 'm', tokens: 10 })), { name: 'LedgerOverdraftError' })
+    assert.deepEqual(seen(), [afterRevision, afterRoot], 'a duplicate and a refused entry leave both alone')
+  })
+
+
   it('does not verify the signature when told it is verified', () => {
     let calls = 0
     const ledger = new Ledger({

@@ -81,6 +81,7 @@ export class Ledger {
   // Caches are keyed by the state object and its version: a recompute swaps in a new state.
   #rootCache: { state: LedgerState; version: number; root: Uint8Array } | undefined
   #balancesCache: { state: LedgerState; version: number; lines: readonly BalanceLine[] } | undefined
+  #revision = { state: undefined as LedgerState | undefined, version: -1, count: 0 }
 
   constructor(parameters: LedgerParameters) {
     checkLedgerRules(parameters.rules)
@@ -225,6 +226,17 @@ export class Ledger {
   /** Total supply of a currency: what swarm:issuance has issued, net of burns. */
   supply(currency: Currency): bigint {
     return -this.#state.balance('swarm:issuance', currency)
+  }
+
+  /**
+   * A number that changes whenever the counted entries (and so the state root) may have changed,
+   * without computing the root: what a caller polls to learn the root's age cheaply.
+   */
+  get revision(): number {
+    const state = this.#state
+    const seen = this.#revision
+    if (seen.state !== state || seen.version !== state.version) this.#revision = { state, version: state.version, count: seen.count + 1 }
+    return this.#revision.count
   }
 
   /** The state root (see state-root.ts): equal roots mean no divergence. */

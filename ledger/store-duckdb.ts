@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
-import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBValue } from '@duckdb/node-api'
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBResult, DuckDBValue } from '@duckdb/node-api'
 import { ENTRY_BYTES_MAX, ENTRY_VERSION, LEG_AMOUNT_ABS_MAX, LEGS_MAX } from './constants.ts'
 import { CURRENCIES, decodeSignedEntry, equalBytes, isAccount, sha256Digest, toHex, type Leg, type SignedEntry } from './entry.ts'
 import {
@@ -885,6 +885,7 @@ class StoreWorker {
   #commitLog = ''
   #commitLogFile: number | undefined
   #wroteCommits = false
+  #prepared: PreparedInserts | undefined
 
   async handle(message: StoreRequest): Promise<{ reply: unknown; transfer?: ArrayBuffer[] }> {
     if (this.#failed && message.type !== 'close' && message.type !== 'open') throw Object.assign(new Error('the store stopped after a failed write'), { kind: 'duckdb' as const })
@@ -925,11 +926,25 @@ class StoreWorker {
       }
     } finally {
       this.#result = undefined
+      if (this.#prepared !== undefined) for (const statement of Object.values(this.#prepared)) statement.destroySync()
+      this.#prepared = undefined
       this.#connection?.closeSync()
       this.#instance?.closeSync()
       this.#connection = undefined
       this.#instance = undefined
     }
+  }
+
+  /** The prepared INSERTs of this connection (made on first use, dropped with the connection). */
+  async #inserts(): Promise<PreparedInserts> {
+    if (this.#prepared !== undefined) return this.#prepared
+    const connection = this.#db()
+    this.#prepared = {
+      entries: await connection.prepare('INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'),
+      legs: await connection.prepare('INSERT INTO legs VALUES ($1, $2, $3, $4, $5)'),
+      batches: await connection.prepare('INSERT INTO batches VALUES ($1, $2, $3, $4, $5)'),
+    }
+    return this.#prepared
   }
 
   #db(): DuckDBConnection {
@@ -944,7 +959,9 @@ class StoreWorker {
     this.#lastDigest = GENESIS_BATCH_DIGEST
     this.#failed = false
     const { DuckDBInstance } = await import('@duckdb/node-api')
-    this.#instance = await DuckDBInstance.create(path, checkpointThreshold === undefined ? {} : { checkpoint_threshold: checkpointThreshold })
+    // One DuckDB thread per store: a process hosts many stores, and for one small transaction at a
+    // time DuckDB's own parallelism costs three times the CPU of doing the work (measured).
+    this.#instance = await DuckDBInstance.create(path, { threads: '1', ...(checkpointThreshold === undefined ? {} : { checkpoint_threshold: checkpointThreshold }) })
     const connection = (this.#connection = await this.#instance.connect())
     // Closing must not fold the WAL into the file unless asked: a refused open leaves both as found.
     await connection.run('PRAGMA disable_checkpoint_on_shutdown')
@@ -1015,15 +1032,16 @@ class StoreWorker {
     const batchDigest = new Uint8Array(digest.digest())
     const connection = this.#db()
     await this.#transaction(async () => {
-      appendRows(await connection.createAppender('entries'), await connection.createAppender('legs'), batch, firstPosition, records)
-      const batches = await connection.createAppender('batches')
-      batches.appendBigInt(BigInt(batch))
-      batches.appendBigInt(BigInt(firstPosition))
-      batches.appendInteger(count)
-      batches.appendBlob(batchDigest)
-      batches.appendBigInt(BigInt(Date.now()))
-      batches.endRow()
-      batches.closeSync()
+      const inserts = await this.#inserts()
+      if (records.length <= PREPARED_INSERT_ENTRIES_MAX) await insertRows(inserts, batch, firstPosition, records)
+      else appendRows(await connection.createAppender('entries'), await connection.createAppender('legs'), batch, firstPosition, records)
+      const insert = inserts.batches
+      insert.bindBigInt(1, BigInt(batch))
+      insert.bindBigInt(2, BigInt(firstPosition))
+      insert.bindInteger(3, count)
+      insert.bindBlob(4, batchDigest)
+      insert.bindBigInt(5, BigInt(Date.now()))
+      await insert.run()
     })
     this.#failed = false
     this.#nextBatch++
@@ -1049,6 +1067,40 @@ class StoreWorker {
     } catch (error) {
       await connection.run('ROLLBACK').catch(() => {})
       throw error
+    }
+  }
+}
+
+/** Most entries a batch writes through prepared INSERTs; bigger batches use appenders, which cost more to set up and less per row. */
+const PREPARED_INSERT_ENTRIES_MAX = 32
+
+type PreparedInserts = { readonly entries: DuckDBPreparedStatement; readonly legs: DuckDBPreparedStatement; readonly batches: DuckDBPreparedStatement }
+
+/** Writes a small batch's rows through prepared INSERTs: for one or a few entries, ~3× cheaper than three appenders (measured). */
+async function insertRows(inserts: PreparedInserts, batch: number, firstPosition: number, records: readonly PackedRecord[]): Promise<void> {
+  const batchValue = BigInt(batch)
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index]!
+    const position = BigInt(firstPosition + index)
+    const entry = inserts.entries
+    entry.bindBigInt(1, position)
+    entry.bindBigInt(2, batchValue)
+    entry.bindBlob(3, record.author)
+    entry.bindBigInt(4, BigInt(record.seq))
+    entry.bindBlob(5, record.id)
+    entry.bindBlob(6, record.raw)
+    entry.bindBlob(7, record.sig)
+    entry.bindVarchar(8, record.verdict)
+    await entry.run()
+    for (let legIndex = 0; legIndex < record.legs.length; legIndex++) {
+      const leg = record.legs[legIndex]!
+      const row = inserts.legs
+      row.bindBigInt(1, position)
+      row.bindUTinyInt(2, legIndex)
+      row.bindVarchar(3, leg.account)
+      row.bindVarchar(4, leg.currency)
+      row.bindHugeInt(5, leg.amount)
+      await row.run()
     }
   }
 }

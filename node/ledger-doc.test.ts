@@ -133,6 +133,16 @@ describe('ledger document', () => {
     assert.equal(doc.size, 2, 'checking changes nothing')
   })
 
+  it('tells the very change of a known entry (safe to forward) from another change carrying it', () => {
+    const { entries } = authorChain(6, 1)
+    const { doc, changes } = docWith('aa', entries)
+    const own = doc.checkChange(changes[1]!)
+    assert.deepEqual([own.status, own.status === 'known' && own.canonical], ['known', true])
+    const decoded = automergeBackend.decodeChange(changes[1]!)
+    const wrapper = doc.checkChange(automergeBackend.encodeChange({ ...decoded, time: 7 }))
+    assert.deepEqual([wrapper.status, wrapper.status === 'known' && wrapper.canonical], ['known', false])
+  })
+
   it('holds an entry whose prev is missing and adds it when the prev arrives', () => {
     const { entries } = authorChain(6, 3)
     const changes = docWith('bb', entries).changes

@@ -196,8 +196,11 @@ export type ChangeCheck =
   | { readonly status: 'valid'; readonly entry: SignedEntry; readonly change: Uint8Array; readonly hash: string }
   /** A validly signed entry whose prev is not in the document yet; it waits. */
   | { readonly status: 'waiting'; readonly entry: SignedEntry }
-  /** The document has this entry already. */
-  | { readonly status: 'known'; readonly entry: SignedEntry }
+  /**
+   * The document has this entry already; `canonical` when these are the very bytes of its change
+   * (safe to pass on: a node that learned the entry by sync still forwards its gossip).
+   */
+  | { readonly status: 'known'; readonly entry: SignedEntry; readonly canonical: boolean }
   /** A canonical chunk-creation change (or the genesis change, key ''). */
   | { readonly status: 'chunk'; readonly key: string }
   /**
@@ -268,7 +271,8 @@ export type PreparedSync = {
 
 const APPLIED_DOCUMENTS_MAX = 64
 
-function rememberBounded(set: Set<string>, value: string, max: number): void {
+/** Adds `value` to an insertion-ordered set, dropping the oldest past `max`. */
+export function rememberBounded(set: Set<string>, value: string, max: number): void {
   if (set.size >= max) set.delete(set.values().next().value!)
   set.add(value)
 }
@@ -347,7 +351,8 @@ export class LedgerDoc {
     if (decoded.kind === 'invalid') return { status: 'invalid', reason: decoded.reason }
     if (decoded.kind === 'chunk') return { status: 'chunk', key: decoded.key }
     const { entry } = decoded
-    if (this.#changeHashes.has(entry.idHex)) return { status: 'known', entry }
+    const knownHash = this.#changeHashes.get(entry.idHex)
+    if (knownHash !== undefined) return { status: 'known', entry, canonical: knownHash === decoded.hash }
     if (!verifyEntrySignature(entry)) return { status: 'invalid', reason: 'the entry signature does not verify', entry, badSignature: true }
     const prevHash = this.#prevChangeHash(entry)
     if (prevHash === null) {

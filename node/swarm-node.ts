@@ -16,9 +16,9 @@ import {
   type MeteredAction,
   type SignedEntry,
 } from '../ledger/index.ts'
-import { BANS_MAX, DOC_FLUSH_INTERVAL_MS, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_WAVE_MIN_ENTRIES } from './constants.ts'
+import { BANS_MAX, COMMIT_DELAY_MS, DOC_FLUSH_INTERVAL_MS, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_INTERVAL_MS_DEFAULT, SYNC_WAVE_INTERVAL_MS, SYNC_WAVE_MIN_ENTRIES, SYNCED_BEFORE_GOSSIP_MAX } from './constants.ts'
 import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
-import { LedgerDoc, type LedgerSyncState, type PreparedSync } from './ledger-doc.ts'
+import { LedgerDoc, rememberBounded, type LedgerSyncState, type PreparedSync } from './ledger-doc.ts'
 import type { NodeLedgerStore } from './node-store.ts'
 import type { BalanceJson, BanJson, EntryJson, NodeMetrics, NodeStatusJson, NodeView, PeerJson } from './node-view.ts'
 import type { Random } from './sim/random.ts'
@@ -61,7 +61,7 @@ export type NodeEvent =
 /** Parameters of {@link createSwarmNode}. */
 export type SwarmNodeParameters = {
   readonly signer: EntrySigner
-  /** How often the node syncs with one random connected peer (anti-entropy; gossip carries the news). Default 3000 ms. */
+  /** How often the node syncs with one random connected peer (anti-entropy; gossip carries the news). Default {@link SYNC_INTERVAL_MS_DEFAULT}. */
   readonly syncIntervalMs?: number | undefined
   /** How often the state root is recomputed and storage flushed. Default 50 ms. */
   readonly flushIntervalMs?: number | undefined
@@ -117,7 +117,7 @@ type Counters = {
  */
 export function createSwarmNode(components: SwarmNodeComponents, parameters: SwarmNodeParameters): SwarmNode {
   const { clock, random, transport, store, warrantLog, onEvent } = components
-  const { signer, syncIntervalMs = 3_000, flushIntervalMs = 50 } = parameters
+  const { signer, syncIntervalMs = SYNC_INTERVAL_MS_DEFAULT, flushIntervalMs = 50 } = parameters
   const nodeId = toHex(signer.publicKey)
   if (nodeId !== transport.nodeId) throw new RangeError(`the transport belongs to ${transport.nodeId}, not to ${nodeId}`)
   const ledger = store.ledger
@@ -152,7 +152,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     forks: 0,
   }
   const startedAtMs = clock.now()
-  let stateRoot = toHex(ledger.stateRoot())
+  let rootRevision = ledger.revision
   let stateRootChangedAtMs = startedAtMs
   let running = false
   let syncTimer: number | undefined
@@ -163,6 +163,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   let lastDocFlushMs = startedAtMs
   let storeDirty = false
   let flushInFlight = false
+  let commitTimer: number | undefined
 
   // Rebuild the document from what the store holds (a restart): prev before next, seq by seq.
   for (const entry of [...store.entries()].sort((a, b) => a.body.seq - b.body.seq)) if (doc.canAdd(entry)) doc.add(entry)
@@ -173,13 +174,14 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     if (recent.length >= RECENT_ENTRIES_MAX) recent.shift()
     recent.push(entry)
   }
-  // The state root is a Merkle root over every counted entry: recomputed once per flush, not per entry.
+  // The state root is a Merkle root over every counted entry, computed only when read (status,
+  // comparison): its age comes from the ledger's revision, which costs nothing to read.
   let rootDirty = false
   const noteRoot = (): void => {
     rootDirty = false
-    const root = toHex(ledger.stateRoot())
-    if (root !== stateRoot) {
-      stateRoot = root
+    const revision = ledger.revision
+    if (revision !== rootRevision) {
+      rootRevision = revision
       stateRootChangedAtMs = clock.now()
     }
   }
@@ -225,6 +227,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     for (const entry of entries) {
       remember(entry)
       storeDirty = true
+      scheduleCommit()
       const verdict: AddVerdict = store.admit(entry)
       switch (verdict.status) {
         case 'applied':
@@ -268,7 +271,11 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       return 'reject'
     }
     const check = doc.checkChange(envelope.body)
-    if (check.status === 'known') return 'ignore'
+    // A node that learned the entry by sync still forwards the first gossip copy of its author's
+    // canonical change: gossip must keep flooding through it, or the nodes behind it wait for sync
+    // rounds. Replays and anything else already known go no further.
+    if (check.status === 'known')
+      return check.canonical && check.entry.authorHex === envelope.publisherHex && syncedBeforeGossip.delete(check.entry.idHex) ? 'accept' : 'ignore'
     if (check.status === 'waiting' && check.entry.authorHex === envelope.publisherHex) {
       // Its prev is on the way or was lost: the sender has it, ask.
       syncWith(from)
@@ -344,6 +351,9 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
 
   /** Sync messages of each peer are handled in order; big ones wait for their signatures off-thread. */
   const peerQueues = new Map<string, Promise<void>>()
+  /** Ids of entries that arrived by sync and whose gossip copy has not been seen (oldest first). */
+  const syncedBeforeGossip = new Set<string>()
+  let lastWaveMs = Number.NEGATIVE_INFINITY
   const lastHeardMs = new Map<string, number>()
   const onDirect = (from: string, bytes: Uint8Array): void => {
     if (bans.has(from) || !running) return
@@ -377,12 +387,17 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     if (state === undefined || !running) return
     const receipt = doc.receiveSyncMessage(state, prepared, signatures)
     if (receipt.status === 'reject') return rejectSync(from, receipt.reason)
+    for (const entry of receipt.entries) rememberBounded(syncedBeforeGossip, entry.idHex, SYNCED_BEFORE_GOSSIP_MAX)
     feed(receipt.entries)
     // Many new entries at once (a healed partition, a node back from away): offer them to every
     // peer now. One or two are the everyday overlap with gossip: a wave for each would flood the
     // swarm with sync rounds, so only the sender gets its answer.
-    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES) syncAll()
-    else syncWith(from)
+    // At most one wave per SYNC_WAVE_INTERVAL_MS: under load sync messages bring many entries, and a
+    // wave for each fed a storm of sync rounds that starved gossip (measured with 100 nodes).
+    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES && clock.now() - lastWaveMs >= SYNC_WAVE_INTERVAL_MS) {
+      lastWaveMs = clock.now()
+      syncAll()
+    } else syncWith(from)
   }
 
   const tick = (): void => {
@@ -412,31 +427,43 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       lastDocFlushMs = clock.now()
     }
     if (rootDirty) noteRoot()
-    // An idle node does not call its store (with 100 nodes in a process that is 2,000 calls a
-    // second), and a busy one commits again only once its last commit is durable: under load each
-    // commit takes everything that arrived meanwhile (group commit) instead of queueing one each.
-    if (storeDirty && !flushInFlight) {
-      storeDirty = false
-      flushInFlight = true
-      const entryIds = appliedSinceFlush
-      appliedSinceFlush = []
-      flushing = store.flush()
-      flushing.then(
-        () => {
-          flushInFlight = false
-          if (entryIds.length > 0) emit({ kind: 'durable', entryIds, atMs: clock.now() })
-        },
-        () => {
-          flushInFlight = false
-        },
-      )
-    }
+    // Entries staged before the node ran, or after a failed commit.
+    if (storeDirty) scheduleCommit()
     flushTimer = clock.setTimer(flushIntervalMs, flushTick)
+  }
+  // An idle node does not call its store (with 100 nodes in a process that is 2,000 calls a second),
+  // and a busy one commits again only once its last commit is durable: under load each commit takes
+  // everything that arrived meanwhile (group commit) instead of queueing one each. A commit starts
+  // {@link COMMIT_DELAY_MS} after the first new entry, not on the next flush tick: it is on the path
+  // of every entry's durability.
+  const scheduleCommit = (): void => {
+    if (commitTimer !== undefined || flushInFlight || !running) return
+    commitTimer = clock.setTimer(COMMIT_DELAY_MS, commit)
+  }
+  const commit = (): void => {
+    commitTimer = undefined
+    if (!storeDirty || flushInFlight) return
+    storeDirty = false
+    flushInFlight = true
+    const entryIds = appliedSinceFlush
+    appliedSinceFlush = []
+    flushing = store.flush()
+    flushing.then(
+      () => {
+        flushInFlight = false
+        if (entryIds.length > 0) emit({ kind: 'durable', entryIds, atMs: clock.now() })
+        if (storeDirty) scheduleCommit()
+      },
+      () => {
+        flushInFlight = false
+      },
+    )
   }
 
   const appendOwn = (entry: SignedEntry): SignedEntry => {
     store.appendOwn(entry)
     storeDirty = true
+    scheduleCommit()
     remember(entry)
     const added = doc.add(entry)
     rootDirty = true
@@ -482,6 +509,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       running = false
       if (syncTimer !== undefined) clock.cancelTimer(syncTimer)
       if (flushTimer !== undefined) clock.cancelTimer(flushTimer)
+      if (commitTimer !== undefined) clock.cancelTimer(commitTimer)
       await transport.stop()
       for (const state of syncStates.values()) state.free()
       syncStates.clear()

@@ -13,28 +13,10 @@ import { memoryNodeStore } from './node-store.ts'
 import { createSeededRandom } from './sim/random.ts'
 import { createVirtualClock } from './sim/virtual-clock.ts'
 import { createSwarmNode } from './swarm-node.ts'
-import { TOPICS, type Topic, type Transport, type TransportHandlers } from './transport.ts'
+import { TOPICS, type Topic } from './transport.ts'
+import { stubTransport } from './test-support/stub-transport.ts'
 import { fuzzMaterial } from './test-support/fuzz-material.ts'
 import { mutate } from './test-support/mutate.ts'
-
-function stubTransport(nodeId: string): Transport & { handlers(): TransportHandlers; published: Uint8Array[] } {
-  let handlers: TransportHandlers | undefined
-  const published: Uint8Array[] = []
-  return {
-    nodeId,
-    published,
-    handlers: () => handlers!,
-    async start(given) {
-      handlers = given
-    },
-    publish: (_topic, bytes) => void published.push(bytes),
-    sendDirect() {},
-    connectedPeers: () => [],
-    ban() {},
-    async stop() {},
-  }
-}
-
 
 describe('wire fuzz', () => {
   it('throws ≥ 10,000 mutated messages at a node: no crash, no mutated payload accepted, no state change', async () => {
