@@ -926,7 +926,7 @@ class StoreWorker {
       }
     } finally {
       this.#result = undefined
-      if (this.#prepared !== undefined) for (const statement of Object.values(this.#prepared)) statement.destroySync()
+      if (this.#prepared !== undefined) for (const statement of [this.#prepared.entries, this.#prepared.batches, ...this.#prepared.legInserts.values()]) statement.destroySync()
       this.#prepared = undefined
       this.#connection?.closeSync()
       this.#instance?.closeSync()
@@ -939,10 +939,19 @@ class StoreWorker {
   async #inserts(): Promise<PreparedInserts> {
     if (this.#prepared !== undefined) return this.#prepared
     const connection = this.#db()
+    const legInserts = new Map<number, DuckDBPreparedStatement>()
     this.#prepared = {
       entries: await connection.prepare('INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'),
-      legs: await connection.prepare('INSERT INTO legs VALUES ($1, $2, $3, $4, $5)'),
       batches: await connection.prepare('INSERT INTO batches VALUES ($1, $2, $3, $4, $5)'),
+      legInserts,
+      async legs(count) {
+        const cached = legInserts.get(count)
+        if (cached !== undefined) return cached
+        const rows = Array.from({ length: count }, (_, row) => `(${Array.from({ length: 5 }, (_, column) => `$${row * 5 + column + 1}`).join(', ')})`)
+        const statement = await connection.prepare(`INSERT INTO legs VALUES ${rows.join(', ')}`)
+        legInserts.set(count, statement)
+        return statement
+      },
     }
     return this.#prepared
   }
@@ -1074,9 +1083,15 @@ class StoreWorker {
 /** Most entries a batch writes through prepared INSERTs; bigger batches use appenders, which cost more to set up and less per row. */
 const PREPARED_INSERT_ENTRIES_MAX = 32
 
-type PreparedInserts = { readonly entries: DuckDBPreparedStatement; readonly legs: DuckDBPreparedStatement; readonly batches: DuckDBPreparedStatement }
+type PreparedInserts = {
+  readonly entries: DuckDBPreparedStatement
+  readonly batches: DuckDBPreparedStatement
+  /** The INSERT of an entry's `count` legs in one statement (one per count, made on first use). */
+  legs(count: number): Promise<DuckDBPreparedStatement>
+  readonly legInserts: ReadonlyMap<number, DuckDBPreparedStatement>
+}
 
-/** Writes a small batch's rows through prepared INSERTs: for one or a few entries, ~3× cheaper than three appenders (measured). */
+/** Writes a small batch's rows through prepared INSERTs: for one or a few entries, ~2.5× less CPU than three appenders (measured). */
 async function insertRows(inserts: PreparedInserts, batch: number, firstPosition: number, records: readonly PackedRecord[]): Promise<void> {
   const batchValue = BigInt(batch)
   for (let index = 0; index < records.length; index++) {
@@ -1092,16 +1107,19 @@ async function insertRows(inserts: PreparedInserts, batch: number, firstPosition
     entry.bindBlob(7, record.sig)
     entry.bindVarchar(8, record.verdict)
     await entry.run()
+    if (record.legs.length === 0) continue
+    // All of an entry's legs in one statement: a statement per leg cost a fifth more (measured).
+    const legs = await inserts.legs(record.legs.length)
     for (let legIndex = 0; legIndex < record.legs.length; legIndex++) {
       const leg = record.legs[legIndex]!
-      const row = inserts.legs
-      row.bindBigInt(1, position)
-      row.bindUTinyInt(2, legIndex)
-      row.bindVarchar(3, leg.account)
-      row.bindVarchar(4, leg.currency)
-      row.bindHugeInt(5, leg.amount)
-      await row.run()
+      const column = legIndex * 5
+      legs.bindBigInt(column + 1, position)
+      legs.bindUTinyInt(column + 2, legIndex)
+      legs.bindVarchar(column + 3, leg.account)
+      legs.bindVarchar(column + 4, leg.currency)
+      legs.bindHugeInt(column + 5, leg.amount)
     }
+    await legs.run()
   }
 }
 
