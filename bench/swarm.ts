@@ -15,7 +15,9 @@
  *   10,000-entry documents must not count in their memory (`catchup_rss_mb` reports the child's).
  * - `rss_mb`: the 100-node process's peak resident memory.
  *
- * Every node verifies every entry and probe itself: nothing is shared between nodes.
+ * Every node verifies every entry and probe itself: nothing is shared between nodes. The swarm starts
+ * from a shared genesis (every node's store holds every node's mint, as after a restart): setup,
+ * not measured.
  *
  * Run: `npm run bench -- swarm [--nodes 100] [--messages 100] [--interval-ms 500] [--store duckdb|memory]
  * [--catchup-entries 10000]`. The default pace (one message every 500 ms) is one the raw baseline

@@ -51,10 +51,9 @@ export function createPubsub(): (components: GossipSubComponents) => GossipSub {
     msgIdFn: gossipMessageId,
     maxInboundDataLength: GOSSIP_RPC_BYTES_MAX,
     // All test and simulation nodes share 127.0.0.1; the same-IP penalty would graylist them all.
-    // Broken IWANT promises are not scored either: a loaded host answers late, and a penalty that
-    // grows with its square graylisted honest peers within seconds, so gossip collapsed into sync
-    // rounds under load (measured: 100 nodes on 2 cores). Misbehaviour is judged by the app's own
-    // evidence and warrants (trust.ts), never by lateness.
+    // Broken IWANT promises are not scored either: a loaded host answers late, the penalty grows
+    // with the square of the count, and past the graylist threshold a busy but honest peer is cut
+    // off from gossip. Misbehaviour is judged by the app's own evidence and warrants (trust.ts).
     scoreParams: { IPColocationFactorWeight: 0, behaviourPenaltyWeight: 0 },
     // IDONTWANT (gossipsub 1.2) costs a control message to every mesh peer per message received; it
     // pays off for big messages only. Ours are ~1 kB (entries, probes), where it was pure overhead.
