@@ -926,7 +926,7 @@ class StoreWorker {
       }
     } finally {
       this.#result = undefined
-      if (this.#prepared !== undefined) for (const statement of [this.#prepared.entries, this.#prepared.batches, ...this.#prepared.legInserts.values()]) statement.destroySync()
+      if (this.#prepared !== undefined) for (const statement of [this.#prepared.entries, this.#prepared.batches, ...this.#prepared.legsByCount.values()]) statement.destroySync()
       this.#prepared = undefined
       this.#connection?.closeSync()
       this.#instance?.closeSync()
@@ -939,19 +939,11 @@ class StoreWorker {
   async #inserts(): Promise<PreparedInserts> {
     if (this.#prepared !== undefined) return this.#prepared
     const connection = this.#db()
-    const legInserts = new Map<number, DuckDBPreparedStatement>()
     this.#prepared = {
+      connection,
       entries: await connection.prepare('INSERT INTO entries VALUES ($1, $2, $3, $4, $5, $6, $7, $8)'),
       batches: await connection.prepare('INSERT INTO batches VALUES ($1, $2, $3, $4, $5)'),
-      legInserts,
-      async legs(count) {
-        const cached = legInserts.get(count)
-        if (cached !== undefined) return cached
-        const rows = Array.from({ length: count }, (_, row) => `(${Array.from({ length: 5 }, (_, column) => `$${row * 5 + column + 1}`).join(', ')})`)
-        const statement = await connection.prepare(`INSERT INTO legs VALUES ${rows.join(', ')}`)
-        legInserts.set(count, statement)
-        return statement
-      },
+      legsByCount: new Map(),
     }
     return this.#prepared
   }
@@ -1084,11 +1076,20 @@ class StoreWorker {
 const PREPARED_INSERT_ENTRIES_MAX = 32
 
 type PreparedInserts = {
+  readonly connection: DuckDBConnection
   readonly entries: DuckDBPreparedStatement
   readonly batches: DuckDBPreparedStatement
-  /** The INSERT of an entry's `count` legs in one statement (one per count, made on first use). */
-  legs(count: number): Promise<DuckDBPreparedStatement>
-  readonly legInserts: ReadonlyMap<number, DuckDBPreparedStatement>
+  /** The INSERT of an entry's legs in one statement, by leg count (made on first use). */
+  readonly legsByCount: Map<number, DuckDBPreparedStatement>
+}
+
+async function legsInsert(inserts: PreparedInserts, count: number): Promise<DuckDBPreparedStatement> {
+  const cached = inserts.legsByCount.get(count)
+  if (cached !== undefined) return cached
+  const rows = Array.from({ length: count }, (_, row) => `(${Array.from({ length: 5 }, (_, column) => `$${row * 5 + column + 1}`).join(', ')})`)
+  const statement = await inserts.connection.prepare(`INSERT INTO legs VALUES ${rows.join(', ')}`)
+  inserts.legsByCount.set(count, statement)
+  return statement
 }
 
 /** Writes a small batch's rows through prepared INSERTs: for one or a few entries, ~2.5× less CPU than three appenders (measured). */
@@ -1109,7 +1110,7 @@ async function insertRows(inserts: PreparedInserts, batch: number, firstPosition
     await entry.run()
     if (record.legs.length === 0) continue
     // All of an entry's legs in one statement: a statement per leg cost a fifth more (measured).
-    const legs = await inserts.legs(record.legs.length)
+    const legs = await legsInsert(inserts, record.legs.length)
     for (let legIndex = 0; legIndex < record.legs.length; legIndex++) {
       const leg = record.legs[legIndex]!
       const column = legIndex * 5

@@ -262,11 +262,10 @@ export type PreparedSync = {
   readonly changes: readonly Uint8Array[]
   /** Hashes of the chunk-creation changes among them. */
   readonly structural: readonly string[]
+  /** The entry changes among them, in order: their entries' signatures must be checked. */
   readonly items: readonly EntryItem[]
   /** Digests of the whole-document chunks it carries. */
   readonly documents: readonly string[]
-  /** The entries whose signatures must be checked, in order. */
-  readonly entries: readonly SignedEntry[]
 }
 
 const APPLIED_DOCUMENTS_MAX = 64
@@ -424,18 +423,19 @@ export class LedgerDoc {
     for (const change of carried.changes) {
       // A change whose hash this document holds is that very change (the hash covers all of it):
       // peers resend what they think we lack, and decoding it again would be wasted work.
-      if (this.#knownChanges.has(changeHash(change))) continue
+      const hash = changeHash(change)
+      if (this.#knownChanges.has(hash)) continue
       const decoded = decodeEntryChange(change)
       if (decoded.kind === 'invalid') return { status: 'reject', reason: `a change is invalid: ${decoded.reason}` }
       if (decoded.kind === 'chunk') {
         changes.push(change)
-        structural.push(changeHash(change))
+        structural.push(hash)
       } else if (!this.#changeHashes.has(decoded.entry.idHex)) {
         changes.push(change)
         items.push(decoded)
       }
     }
-    return { status: 'prepared', bytes, message, changes, structural, items, documents: carried.documents, entries: items.map((item) => item.entry) }
+    return { status: 'prepared', bytes, message, changes, structural, items, documents: carried.documents }
   }
 
   /**
@@ -443,7 +443,7 @@ export class LedgerDoc {
    * entry validly signed, or the whole message is refused and nothing changes. Changes whose prev
    * is neither here nor in the message wait outside Automerge. Never throws.
    *
-   * `signatures`, when given, are the verdicts on `prepared.entries` (checked elsewhere); otherwise
+   * `signatures`, when given, are the verdicts on the entries of `prepared.items` (checked elsewhere); otherwise
    * they are checked here.
    */
   receiveSyncMessage(state: LedgerSyncState, input: Uint8Array | PreparedSync, signatures?: readonly boolean[]): SyncReceipt {
@@ -451,8 +451,8 @@ export class LedgerDoc {
     if (prepared.status === 'reject') return prepared
     // Entries that arrived by other paths since preparation are known now, not news.
     const items = prepared.items.filter((item) => !this.#changeHashes.has(item.entry.idHex))
-    const verdicts = signatures ?? prepared.entries.map((entry) => verifyEntrySignature(entry))
-    const signatureOk = new Map(prepared.entries.map((entry, index) => [entry.idHex, verdicts[index] === true]))
+    const verdicts = signatures ?? prepared.items.map((item) => verifyEntrySignature(item.entry))
+    const signatureOk = new Map(prepared.items.map((item, index) => [item.entry.idHex, verdicts[index] === true]))
     const bad = items.find((item) => signatureOk.get(item.entry.idHex) !== true)
     if (bad !== undefined) return { status: 'reject', reason: 'an entry signature does not verify', badSignature: bad.entry }
     // Causal order: an entry's change is rebuilt once its prev's change hash is known.

@@ -176,9 +176,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   }
   // The state root is a Merkle root over every counted entry, computed only when read (status,
   // comparison): its age comes from the ledger's revision, which costs nothing to read.
-  let rootDirty = false
   const noteRoot = (): void => {
-    rootDirty = false
     const revision = ledger.revision
     if (revision !== rootRevision) {
       rootRevision = revision
@@ -224,10 +222,11 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
 
   /** Gives entries the document took to the ledger; acts on what the ledger says. */
   const feed = (entries: readonly SignedEntry[]): void => {
+    if (entries.length === 0) return
+    storeDirty = true
+    scheduleCommit()
     for (const entry of entries) {
       remember(entry)
-      storeDirty = true
-      scheduleCommit()
       const verdict: AddVerdict = store.admit(entry)
       switch (verdict.status) {
         case 'applied':
@@ -249,7 +248,6 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
           break
       }
     }
-    if (entries.length > 0) rootDirty = true
   }
 
   const syncWith = (peer: string): void => {
@@ -366,8 +364,8 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     const prepared = doc.prepareSyncMessage(bytes)
     if (prepared.status === 'reject') return rejectSync(from, prepared.reason)
     const queued = peerQueues.get(from)
-    if (verifyBatch === undefined || (queued === undefined && prepared.entries.length < OFF_THREAD_VERIFY_MIN)) return applySync(from, prepared, undefined)
-    const verdicts = prepared.entries.length >= OFF_THREAD_VERIFY_MIN ? verifyBatch(prepared.entries) : Promise.resolve(undefined)
+    if (verifyBatch === undefined || (queued === undefined && prepared.items.length < OFF_THREAD_VERIFY_MIN)) return applySync(from, prepared, undefined)
+    const verdicts = prepared.items.length >= OFF_THREAD_VERIFY_MIN ? verifyBatch(prepared.items.map((item) => item.entry)) : Promise.resolve(undefined)
     const next = (queued ?? Promise.resolve())
       .then(() => verdicts)
       .then((signatures) => applySync(from, prepared, signatures), () => rejectSync(from, 'the signature check failed'))
@@ -425,7 +423,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       doc.flush()
       lastDocFlushMs = clock.now()
     }
-    if (rootDirty) noteRoot()
+    noteRoot()
     // Entries staged before the node ran, or after a failed commit.
     if (storeDirty) scheduleCommit()
     flushTimer = clock.setTimer(flushIntervalMs, flushTick)
@@ -465,7 +463,6 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     scheduleCommit()
     remember(entry)
     const added = doc.add(entry)
-    rootDirty = true
     if (added !== undefined) transport.publish(TOPICS.entries, sealEnvelope(ENVELOPE_KINDS.entryChange, added.change, signer))
     return entry
   }
