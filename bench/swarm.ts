@@ -40,7 +40,7 @@ import { memoryNodeStore, persistentNodeStore } from '../node/node-store.ts'
 import { createLibp2pTransport, type Libp2pTransport } from '../node/p2p/libp2p-transport.ts'
 import { createSwarmNode, type NodeEvent, type SwarmNode } from '../node/swarm-node.ts'
 import { createSystemClock, createSystemRandom } from '../node/system-clock.ts'
-import { verifyEntriesOffThread, closeSignaturePool } from '../node/signature-pool.ts'
+import { verifyEntriesOffThread, closeSignaturePool, warmSignaturePool } from '../node/signature-pool.ts'
 import { tolerateClosedStreamWrites, toleratedStreamErrors } from '../node/p2p/stream-error-guard.ts'
 
 const { values } = parseArgs({
@@ -154,6 +154,8 @@ async function startBenchNode(index: number, name: string, bootstrap: readonly s
     },
     { signer, listen: () => transport.multiaddrs(), peerId: transport.peerId },
   )
+  // As a real node does (run-node.ts).
+  warmSignaturePool()
   await node.start()
   return { index, node, transport, ledger }
 }

@@ -91,8 +91,12 @@ class WorkerPool implements SignatureVerifierPool {
     if (this.#failure !== undefined) throw this.#failure
     const results = new Uint8Array(checks.length)
     const jobs: Promise<void>[] = []
-    for (let start = 0; start < checks.length; start += VERIFY_JOB_ENTRIES_MAX) {
-      const slice = checks.slice(start, start + VERIFY_JOB_ENTRIES_MAX)
+    // Equal jobs, a multiple of the worker count: 10,000 checks as 4096 + 4096 + 1808 left one
+    // worker with 5,904 and the other idle for a third of the time (measured).
+    const jobCount = this.workers * Math.ceil(checks.length / (VERIFY_JOB_ENTRIES_MAX * this.workers))
+    const jobEntries = Math.max(1, Math.ceil(checks.length / jobCount))
+    for (let start = 0; start < checks.length; start += jobEntries) {
+      const slice = checks.slice(start, start + jobEntries)
       jobs.push(this.#post(slice).then((part) => results.set(part, start)))
     }
     await Promise.all(jobs)

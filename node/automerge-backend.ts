@@ -1,8 +1,9 @@
 /**
  * Automerge's low-level (wasm) API, the one `@automerge/automerge` itself is built on. The node
- * uses it directly because it never reads the ledger document as a JS object: the materialized
+ * uses it directly because it never keeps the ledger document as a JS object: the materialized
  * view costs 0.3–1 ms per applied change once chunks hold thousands of entries (measured), while
- * the node only needs to apply changes, answer the sync protocol and read heads.
+ * the node only needs to apply changes, answer the sync protocol and read heads (and, once per
+ * catch-up, read a loaded document's entries).
  *
  * The package does not export this API, so it is loaded from the file `@automerge/automerge`
  * loads it from (same instance, same version); `automerge-backend.test.ts` fails loudly if a new
@@ -61,6 +62,8 @@ export type BackendDoc = {
   fork(actor?: string): BackendDoc
   keys(obj: string): string[]
   getAll(obj: string, prop: string): [string, unknown, string][]
+  materialize(path: string): unknown
+  loadIncremental(bytes: Uint8Array): number
   save(): Uint8Array
   free(): void
 }
@@ -68,7 +71,7 @@ export type BackendDoc = {
 /** The functions of the low-level API the node uses. */
 export type AutomergeBackend = {
   create(options: { actor: string }): BackendDoc
-  load(bytes: Uint8Array): BackendDoc
+  load(bytes: Uint8Array, options?: { readonly actor?: string }): BackendDoc
   encodeChange(change: DecodedChange): Uint8Array
   decodeChange(change: Uint8Array): DecodedChange & { readonly hash: string }
   decodeSyncMessage(message: Uint8Array): DecodedSyncMessage

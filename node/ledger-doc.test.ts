@@ -51,6 +51,23 @@ function syncUntilQuiet(a: LedgerDoc, b: LedgerDoc): { rounds: number; toA: Sign
   throw new Error('sync did not go quiet in 20 rounds')
 }
 
+/** What a full document sends a fresh one once it has heard from it: its whole document, as one chunk. */
+function wholeDocumentMessage(source: LedgerDoc): Uint8Array {
+  const state = LedgerDoc.initSyncState()
+  source.generateSyncMessage(state)
+  const hello = new LedgerDoc({ actorHex: 'ee'.repeat(16) }).generateSyncMessage(LedgerDoc.initSyncState())
+  assert.ok(hello !== null)
+  source.receiveSyncMessage(state, hello)
+  const message = source.generateSyncMessage(state)
+  assert.ok(message !== null)
+  return message
+}
+
+/** The same sync message carrying `document` (saved Automerge bytes) instead. */
+function withDocument(message: Uint8Array, document: Uint8Array): Uint8Array {
+  return automergeBackend.encodeSyncMessage({ ...automergeBackend.decodeSyncMessage(message), changes: [document] })
+}
+
 describe('ledger document', () => {
   it('round-trips an entry through its compact encoding and refuses non-canonical spellings', () => {
     const { entries } = authorChain(1, 0)
@@ -159,6 +176,96 @@ describe('ledger document', () => {
     assert.deepEqual(doc.stageChecked(second).map((entry) => entry.idHex), [entries[2]!.idHex, entries[3]!.idHex])
     assert.equal(doc.waiting, 0)
     assert.deepEqual(doc.heads(), docWith('cc', entries).doc.heads())
+  })
+
+  it('catches up from a whole document by checking its heads and adopting it, keeping what it held alone', () => {
+    const alice = authorChain(9, 40)
+    const bob = authorChain(10, 2)
+    const source = docWith('aa', alice.entries).doc
+    const message = wholeDocumentMessage(source)
+    const fresh = docWith('cc', bob.entries).doc
+    const prepared = fresh.prepareSyncMessage(message)
+    assert.ok(prepared.status === 'prepared')
+    assert.equal(prepared.carried.kind, 'document')
+    assert.equal(LedgerDoc.precheck(prepared), undefined)
+    const receipt = fresh.receiveSyncMessage(LedgerDoc.initSyncState(), prepared)
+    assert.ok(receipt.status === 'accept')
+    assert.deepEqual(new Set(receipt.entries.map((entry) => entry.idHex)), new Set(alice.entries.map((entry) => entry.idHex)))
+    // Each author's entries in seq order, for the ledger.
+    assert.deepEqual(receipt.entries.map((entry) => entry.body.seq), alice.entries.map((entry) => entry.body.seq))
+    const both = docWith('dd', [...alice.entries, ...bob.entries]).doc
+    assert.deepEqual(fresh.heads().sort(), both.heads().sort())
+    assert.equal(fresh.size, 44)
+    // The adopted document goes on working: a new entry is added and synced like any other.
+    const next = buildMetered(bob.ledger, bob.signer, { type: 'llm_inference', model: 'm', tokens: 5 }, { timestamp: 99 })
+    assert.ok(fresh.add(next) !== undefined)
+    const { toB } = syncUntilQuiet(fresh, source)
+    assert.deepEqual(new Set(toB.map((entry) => entry.idHex)), new Set([...bob.entries, next].map((entry) => entry.idHex)))
+    assert.deepEqual(source.heads().sort(), fresh.heads().sort())
+  })
+
+  it('catches up a whole document holding a fork: both entries of the conflicting key arrive', () => {
+    const { entries, ledger, signer } = authorChain(11, 1)
+    const twin = signEntry({ ...entries[1]!.body, action: { type: 'llm_inference', model: 'm', tokens: 77 }, legs: buildMetered(ledger, signer, { type: 'llm_inference', model: 'm', tokens: 77 }).body.legs, seq: 1, prev: entries[0]!.id }, signer)
+    const source = docWith('aa', [...entries, twin]).doc
+    const fresh = new LedgerDoc({ actorHex: 'cc'.repeat(16) })
+    const receipt = fresh.receiveSyncMessage(LedgerDoc.initSyncState(), wholeDocumentMessage(source))
+    assert.ok(receipt.status === 'accept', receipt.status === 'reject' ? receipt.reason : '')
+    assert.deepEqual(new Set(receipt.entries.map((entry) => entry.idHex)), new Set([...entries, twin].map((entry) => entry.idHex)))
+    assert.deepEqual(fresh.heads().sort(), source.heads().sort())
+  })
+
+  it('refuses a whole document that is not exactly the canonical changes of validly signed entries, and changes nothing', () => {
+    const alice = authorChain(12, 3)
+    const source = docWith('aa', alice.entries.slice(0, 3)).doc
+    const message = wholeDocumentMessage(source)
+    const canonical = docWith('bb', alice.entries).changes[3]!
+    const decoded = automergeBackend.decodeChange(canonical)
+    const forged = (extra: Uint8Array): Uint8Array => {
+      const handle = automergeBackend.load(source.save())
+      handle.applyChanges([extra])
+      return withDocument(message, handle.save())
+    }
+    const badSig = { ...alice.entries[3]!, sig: alice.entries[3]!.sig.map((byte, index) => (index === 5 ? byte ^ 1 : byte)) }
+    const cases: [string, Uint8Array][] = [
+      ['a non-canonical wrapper of a valid entry', forged(automergeBackend.encodeChange({ ...decoded, time: 5 }))],
+      ['an extra op beside a valid entry', forged(automergeBackend.encodeChange({ ...decoded, ops: [...decoded.ops, { action: 'set', obj: '_root', key: 'evil', value: 'x', pred: [] }] }))],
+      ['a stray key in the root', forged(automergeBackend.encodeChange({ actor: 'ab'.repeat(16), seq: 1, startOp: 1, time: 0, message: null, deps: source.heads(), ops: [{ action: 'set', obj: '_root', key: 'evil', value: 'x', pred: [] }] }))],
+      ['an entry with a bad signature', forged(docWith('cc', [...alice.entries.slice(0, 3), badSig]).changes[3]!)],
+      ['bytes that are no document', withDocument(message, new Uint8Array([0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 0, 1, 7]))],
+    ]
+    const fresh = docWith('dd', authorChain(13, 1).entries).doc
+    const headsBefore = fresh.heads()
+    for (const [what, bytes] of cases) {
+      const receipt = fresh.receiveSyncMessage(LedgerDoc.initSyncState(), bytes)
+      assert.equal(receipt.status, 'reject', what)
+      assert.deepEqual(fresh.heads(), headsBefore, what)
+      assert.equal(fresh.size, 2, what)
+    }
+    const signature = fresh.receiveSyncMessage(LedgerDoc.initSyncState(), cases[3]![1])
+    assert.ok(signature.status === 'reject' && signature.badSignature?.idHex === badSig.idHex)
+    // The genuine document is still taken.
+    assert.equal(fresh.receiveSyncMessage(LedgerDoc.initSyncState(), message).status, 'accept')
+    assert.equal(fresh.size, 5)
+  })
+
+  it('hands a big document to the signature check slice by slice while reading it, and acts on the verdicts', async () => {
+    const alice = authorChain(14, 2_100)
+    const message = wholeDocumentMessage(docWith('aa', alice.entries).doc)
+    const slices: number[] = []
+    const verify = async (entries: readonly SignedEntry[]): Promise<boolean[]> => {
+      slices.push(entries.length)
+      return entries.map((entry) => entry.body.seq !== 1_500)
+    }
+    const fresh = new LedgerDoc({ actorHex: 'cc'.repeat(16) })
+    const prepared = fresh.prepareSyncMessage(message, { verify, minEntries: 256 })
+    assert.ok(prepared.status === 'prepared' && prepared.verdicts !== undefined)
+    assert.deepEqual(slices, [1024, 1024, 53])
+    const refused = fresh.receiveSyncMessage(LedgerDoc.initSyncState(), prepared, await prepared.verdicts)
+    assert.ok(refused.status === 'reject' && refused.badSignature?.body.seq === 1_500)
+    assert.equal(fresh.size, 0)
+    const small = new LedgerDoc({ actorHex: 'dd'.repeat(16) }).prepareSyncMessage(message, { verify, minEntries: 10_000 })
+    assert.ok(small.status === 'prepared' && small.verdicts === undefined, 'below the minimum, checked on this thread')
   })
 
   it('rejects random, truncated, oversized and tampered sync messages without a crash or a change', () => {

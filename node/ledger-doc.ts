@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto'
 import { decodeSignedEntry, toHex, verifyEntrySignature, type SignedEntry } from '../ledger/index.ts'
+import { encodeMapSetChange } from './canonical-change.ts'
 import { automergeBackend, type BackendDoc, type BackendSyncState, type DecodedChange, type DecodedSyncMessage } from './automerge-backend.ts'
 import {
   LEDGER_DOC_CHANGE_BYTES_MAX,
@@ -28,8 +29,11 @@ import {
 
 const GENESIS_ACTOR = '00'.repeat(16)
 const CHUNKS_OBJECT = `1@${GENESIS_ACTOR}`
+/** A chunk map is the op 2 of its actor (the genesis change made op 1). */
+const CHUNK_OBJECT_COUNTER = 2
 const SIGNATURE_BASE64URL_CHARS = 86
 const ENCODED_ENTRY = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const CHUNK_KEY = /^[0-9a-f]{64}\.[0-9]{1,9}$/
 
 /** The genesis change: the empty `chunks` map, made once by a fixed actor so every node has the same bytes. */
 export const LEDGER_GENESIS_CHANGE: Uint8Array = automergeBackend.encodeChange({
@@ -84,7 +88,7 @@ export function chunkKey(authorHex: string, seq: number): string {
   return `${authorHex}.${Math.floor(seq / LEDGER_DOC_CHUNK_ENTRIES)}`
 }
 
-type ChunkChange = { readonly key: string; readonly bytes: Uint8Array; readonly hash: string; readonly object: string }
+type ChunkChange = { readonly key: string; readonly bytes: Uint8Array; readonly hash: string; readonly actor: string; readonly object: string }
 
 // Canonical chunk changes are pure functions of their key; computing one costs ~50 µs, so keep them.
 const chunkChangeCache = new Map<string, ChunkChange>()
@@ -94,25 +98,25 @@ function chunkChange(key: string): ChunkChange {
   const cached = chunkChangeCache.get(key)
   if (cached !== undefined) return cached
   const actor = createHash('sha256').update(`ippoc/ledger-doc/chunk/${key}`).digest('hex').slice(0, 32)
-  const bytes = automergeBackend.encodeChange({ actor, seq: 1, startOp: 2, time: 0, message: null, deps: [GENESIS_HASH], ops: [{ action: 'makeMap', obj: CHUNKS_OBJECT, key, pred: [] }] })
-  const change = { key, bytes, hash: automergeBackend.decodeChange(bytes).hash, object: `2@${actor}` }
+  const bytes = automergeBackend.encodeChange({ actor, seq: 1, startOp: CHUNK_OBJECT_COUNTER, time: 0, message: null, deps: [GENESIS_HASH], ops: [{ action: 'makeMap', obj: CHUNKS_OBJECT, key, pred: [] }] })
+  const change = { key, bytes, hash: automergeBackend.decodeChange(bytes).hash, actor, object: `${CHUNK_OBJECT_COUNTER}@${actor}` }
   if (chunkChangeCache.size < LEDGER_DOC_CHUNKS_MAX) chunkChangeCache.set(key, change)
   return change
 }
 
-/** The canonical change that adds `entry`, given the hash of the change that added its prev. */
-function entryChange(entry: SignedEntry, prevChangeHash: string | undefined): Uint8Array {
+/** The canonical change that adds `entry`, and its hash, given the hash of the change that added its prev. */
+function entryChange(entry: SignedEntry, prevChangeHash: string | undefined): { readonly bytes: Uint8Array; readonly hash: string } {
   const chunk = chunkChange(chunkKey(entry.authorHex, entry.body.seq))
   const deps = prevChangeHash === undefined ? [chunk.hash] : [chunk.hash, prevChangeHash].sort()
-  return automergeBackend.encodeChange({
-    actor: entry.idHex.slice(0, 32),
-    seq: 1,
-    startOp: 3 + entry.body.seq,
-    time: 0,
-    message: null,
-    deps,
-    ops: [{ action: 'set', obj: chunk.object, key: String(entry.body.seq), value: encodeDocEntry(entry), pred: [] }],
-  })
+  const actor = entry.idHex.slice(0, 32)
+  const startOp = 3 + entry.body.seq
+  const key = String(entry.body.seq)
+  const value = encodeDocEntry(entry)
+  const fast = encodeMapSetChange({ actor, startOp, deps, objectCounter: CHUNK_OBJECT_COUNTER, objectActor: chunk.actor, key, value })
+  if (fast !== undefined) return fast
+  // The chunk's actor is the entry's own (a 128-bit coincidence): Automerge's encoder handles it.
+  const bytes = automergeBackend.encodeChange({ actor, seq: 1, startOp, time: 0, message: null, deps, ops: [{ action: 'set', obj: chunk.object, key, value, pred: [] }] })
+  return { bytes, hash: changeHash(bytes) }
 }
 
 /**
@@ -156,6 +160,138 @@ function changesOf(message: DecodedSyncMessage, appliedDocuments: ReadonlySet<st
     if (changes.length > LEDGER_DOC_ENTRIES_MAX) return { ok: false, reason: `more than ${LEDGER_DOC_ENTRIES_MAX} changes` }
   }
   return { ok: true, changes, documents }
+}
+
+/**
+ * A sync message's lone whole-document chunk, loaded, with the entries its state holds: how a
+ * fresh node catches up. Instead of taking the document apart into changes and applying them
+ * again, its canonical form is checked from its heads and the loaded document is kept.
+ */
+type CarriedDocument = {
+  readonly kind: 'document'
+  readonly chunk: Uint8Array
+  readonly digest: string
+  readonly handle: BackendDoc
+  /** Every entry in the document, each author's in seq order. */
+  readonly entries: readonly SignedEntry[]
+  readonly chunkKeys: readonly string[]
+  /** Set by the first check: the change hash of every entry (and every entry) when canonical, else the reason. */
+  canonical?: CanonicalDocument | string
+}
+
+/** Loose changes (a whole-document chunk among them is taken apart). */
+type CarriedChanges = {
+  readonly kind: 'changes'
+  /** The changes it carries that this document lacks. */
+  readonly changes: readonly Uint8Array[]
+  /** Hashes of the chunk-creation changes among them. */
+  readonly structural: readonly string[]
+  /** The entry changes among them, in order. */
+  readonly items: readonly EntryItem[]
+  /** Digests of the whole-document chunks it carries. */
+  readonly documents: readonly string[]
+}
+
+/** Entries of a loaded document are handed on (to signature checks) in slices of this many as they are decoded. */
+const DOCUMENT_SLICE_ENTRIES = 1024
+
+type DocumentRead = { readonly ok: true; readonly entries: SignedEntry[]; readonly chunkKeys: string[] } | { readonly ok: false; readonly reason: string }
+
+/**
+ * The entries a loaded ledger document holds, read from its state, each checked to sit where its
+ * author and seq put it. `conflicts` reads every value of a key (a fork keeps two); without it, only
+ * the winner (~6× cheaper: Automerge materializes the state in one call), and then `onSlice` sees
+ * the decoded entries as they come, so checking their signatures can start before the last one.
+ */
+function readDocumentEntries(handle: BackendDoc, conflicts: boolean, onSlice?: (slice: readonly SignedEntry[], total: number) => void): DocumentRead {
+  const entries: SignedEntry[] = []
+  const chunkKeys: string[] = []
+  const take = (key: string, seqKey: string, value: unknown): string | undefined => {
+    const decoded = decodeDocEntry(value)
+    if (!decoded.ok) return `an entry does not decode: ${decoded.reason}`
+    if (String(decoded.entry.body.seq) !== seqKey || chunkKey(decoded.entry.authorHex, decoded.entry.body.seq) !== key) return 'an entry is not where its author and seq put it'
+    entries.push(decoded.entry)
+    return undefined
+  }
+  if (conflicts) {
+    for (const key of handle.keys(CHUNKS_OBJECT)) {
+      if (!CHUNK_KEY.test(key)) return { ok: false, reason: 'a chunk key is not author.index' }
+      chunkKeys.push(key)
+      for (const [type, object] of handle.getAll(CHUNKS_OBJECT, key)) {
+        if (type !== 'map' || typeof object !== 'string') return { ok: false, reason: 'a chunk is not a map' }
+        for (const seqKey of handle.keys(object)) {
+          for (const [, value] of handle.getAll(object, seqKey)) {
+            const wrong = take(key, seqKey, value)
+            if (wrong !== undefined) return { ok: false, reason: wrong }
+          }
+        }
+      }
+    }
+    return { ok: true, entries, chunkKeys }
+  }
+  const chunks = (handle.materialize('/') as { chunks?: unknown }).chunks
+  if (typeof chunks !== 'object' || chunks === null) return { ok: false, reason: 'the document has no chunks map' }
+  const values: [string, string, unknown][] = []
+  for (const [key, chunk] of Object.entries(chunks)) {
+    if (!CHUNK_KEY.test(key)) return { ok: false, reason: 'a chunk key is not author.index' }
+    if (typeof chunk !== 'object' || chunk === null) return { ok: false, reason: 'a chunk is not a map' }
+    chunkKeys.push(key)
+    for (const [seqKey, value] of Object.entries(chunk)) values.push([key, seqKey, value])
+  }
+  for (const [index, [key, seqKey, value]] of values.entries()) {
+    const wrong = take(key, seqKey, value)
+    if (wrong !== undefined) return { ok: false, reason: wrong }
+    if (onSlice !== undefined && ((index + 1) % DOCUMENT_SLICE_ENTRIES === 0 || index + 1 === values.length)) onSlice(entries.slice(-((index % DOCUMENT_SLICE_ENTRIES) + 1)), values.length)
+  }
+  return { ok: true, entries, chunkKeys }
+}
+
+/**
+ * The change hash of every entry, when the document is exactly the canonical changes of `entries`
+ * and the chunks holding them; else undefined. Automerge change hashes cover their deps, so a
+ * document's heads fix its whole history: if the heads of the canonical changes rebuilt from the
+ * entries equal the loaded document's heads, its history is those changes and nothing else (and a
+ * checked load guarantees its state is that history's).
+ */
+function canonicalHashes(handle: BackendDoc, entries: readonly SignedEntry[], chunkKeys: readonly string[]): Map<string, string> | undefined {
+  const hashes = new Map<string, string>()
+  const notHeads = new Set<string>()
+  const bySeq = [...entries].sort((a, b) => a.body.seq - b.body.seq)
+  for (const entry of bySeq) {
+    const prevHash = entry.body.seq === 0 ? undefined : hashes.get(toHex(entry.body.prev!))
+    if (entry.body.seq !== 0 && prevHash === undefined) return undefined
+    const { hash } = entryChange(entry, prevHash)
+    hashes.set(entry.idHex, hash)
+    if (prevHash !== undefined) notHeads.add(prevHash)
+    notHeads.add(chunkChange(chunkKey(entry.authorHex, entry.body.seq)).hash)
+  }
+  const heads = [...hashes.values()].filter((hash) => !notHeads.has(hash))
+  for (const key of chunkKeys) if (!notHeads.has(chunkChange(key).hash)) heads.push(chunkChange(key).hash)
+  if (chunkKeys.length === 0) heads.push(GENESIS_HASH)
+  const actual = handle.getHeads()
+  if (actual.length !== heads.length) return undefined
+  heads.sort()
+  return [...actual].sort().every((hash, index) => hash === heads[index]) ? hashes : undefined
+}
+
+type CanonicalDocument = { readonly hashes: ReadonlyMap<string, string>; readonly entries: readonly SignedEntry[] }
+
+/**
+ * Checks a carried document once: read with winners only first; only if that fails, with every
+ * conflicting value (a fork's other entry then joins `entries`).
+ */
+function checkDocument(carried: CarriedDocument): CanonicalDocument | string {
+  if (carried.canonical !== undefined) return carried.canonical
+  let checked: CanonicalDocument | undefined
+  const hashes = canonicalHashes(carried.handle, carried.entries, carried.chunkKeys)
+  if (hashes !== undefined) checked = { hashes, entries: carried.entries }
+  else {
+    const all = readDocumentEntries(carried.handle, true)
+    const allHashes = all.ok ? canonicalHashes(carried.handle, all.entries, all.chunkKeys) : undefined
+    if (all.ok && allHashes !== undefined) checked = { hashes: allHashes, entries: all.entries }
+  }
+  carried.canonical = checked ?? 'the document is not made of canonical changes of its entries'
+  return carried.canonical
 }
 
 // Automerge's storage format: magic (4) ‖ checksum (4) ‖ type (1) ‖ LEB128 length ‖ data.
@@ -231,7 +367,7 @@ export function decodeEntryChange(bytes: Uint8Array): DecodedEntryChange {
   if (decoded.hash === GENESIS_HASH) return { kind: 'chunk', bytes, key: '' }
   const op = decoded.ops.length === 1 ? decoded.ops[0] : undefined
   if (op === undefined) return { kind: 'invalid', reason: `expected one op, got ${decoded.ops.length}` }
-  if (op.action === 'makeMap' && op.obj === CHUNKS_OBJECT && typeof op.key === 'string' && /^[0-9a-f]{64}\.[0-9]{1,9}$/.test(op.key)) {
+  if (op.action === 'makeMap' && op.obj === CHUNKS_OBJECT && typeof op.key === 'string' && CHUNK_KEY.test(op.key)) {
     // Hashes, not bytes: the same change may travel compressed. The hash covers the whole content.
     return decoded.hash === chunkChange(op.key).hash ? { kind: 'chunk', bytes, key: op.key } : { kind: 'invalid', reason: 'a non-canonical chunk change' }
   }
@@ -258,14 +394,41 @@ export type PreparedSync = {
   readonly status: 'prepared'
   readonly bytes: Uint8Array
   readonly message: DecodedSyncMessage
-  /** The changes it carries that this document lacks, whole-document chunks taken apart. */
-  readonly changes: readonly Uint8Array[]
-  /** Hashes of the chunk-creation changes among them. */
-  readonly structural: readonly string[]
-  /** The entry changes among them, in order: their entries' signatures must be checked. */
-  readonly items: readonly EntryItem[]
-  /** Digests of the whole-document chunks it carries. */
-  readonly documents: readonly string[]
+  /** The entries it brings that this document lacks, in order: their signatures must be checked. */
+  readonly entries: readonly SignedEntry[]
+  /** Loose changes, or one whole document (a fresh node's catch-up). */
+  readonly carried: CarriedChanges | CarriedDocument
+  /** The signature verdicts (entry id hex → valid), when they are being checked off this thread. */
+  readonly verdicts?: Promise<ReadonlyMap<string, boolean>> | undefined
+}
+
+/** Checks entry signatures elsewhere (worker threads); resolves with one verdict per entry, in order. */
+export type SignatureBatchVerifier = (entries: readonly SignedEntry[]) => Promise<boolean[]>
+
+/** Where {@link LedgerDoc.prepareSyncMessage} may check signatures. */
+export type PrepareOptions = {
+  readonly verify: SignatureBatchVerifier
+  /** Fewer new entries than this are checked on this thread: handing them off costs more. */
+  readonly minEntries: number
+}
+
+/**
+ * The verdicts of checks handed off, by entry id. Marked handled: a caller may take them up only
+ * after earlier work (or drop them); a failed check must not count as an unhandled rejection.
+ */
+function verdictsOf(parts: readonly { readonly entries: readonly SignedEntry[]; readonly valid: Promise<boolean[]> }[]): Promise<ReadonlyMap<string, boolean>> {
+  const verdicts = collectVerdicts(parts)
+  verdicts.catch(() => {})
+  return verdicts
+}
+
+async function collectVerdicts(parts: readonly { readonly entries: readonly SignedEntry[]; readonly valid: Promise<boolean[]> }[]): Promise<ReadonlyMap<string, boolean>> {
+  const verdicts = new Map<string, boolean>()
+  for (const part of parts) {
+    const valid = await part.valid
+    part.entries.forEach((entry, index) => verdicts.set(entry.idHex, valid[index] === true))
+  }
+  return verdicts
 }
 
 const APPLIED_DOCUMENTS_MAX = 64
@@ -285,7 +448,9 @@ export type LedgerSyncState = BackendSyncState
  * costs 0.3–0.6 ms, a batch ~25 µs per change); anything that reads the document flushes first.
  */
 export class LedgerDoc {
-  readonly #handle: BackendDoc
+  readonly #actorHex: string
+  /** Replaced when a catch-up adopts a loaded whole document. */
+  #handle: BackendDoc
   /** Entry id hex → hash of the change that added it (in the document or staged). */
   readonly #changeHashes = new Map<string, string>()
   readonly #chunks = new Set<string>()
@@ -302,6 +467,7 @@ export class LedgerDoc {
    * @param actorHex this replica's Automerge actor (the node id's first 16 bytes will do: it never writes under it).
    */
   constructor(options: { readonly actorHex: string }) {
+    this.#actorHex = options.actorHex
     this.#handle = automergeBackend.create({ actor: options.actorHex })
     this.#handle.applyChanges([LEDGER_GENESIS_CHANGE])
   }
@@ -337,8 +503,8 @@ export class LedgerDoc {
     if (prevHash === null) throw new RangeError(`entry ${entry.idHex} cannot be added before its prev`)
     if (this.#changeHashes.size >= LEDGER_DOC_ENTRIES_MAX) throw new RangeError(`the ledger document holds ${LEDGER_DOC_ENTRIES_MAX} entries already`)
     const change = entryChange(entry, prevHash)
-    this.#stage(entry, change, changeHash(change))
-    return { change, released: this.#release(entry) }
+    this.#stage(entry, change.bytes, change.hash)
+    return { change: change.bytes, released: this.#release(entry) }
   }
 
   /**
@@ -358,7 +524,7 @@ export class LedgerDoc {
       this.#wait(entry)
       return { status: 'waiting', entry }
     }
-    if (decoded.hash !== changeHash(entryChange(entry, prevHash))) return { status: 'invalid', reason: 'a non-canonical change', entry }
+    if (decoded.hash !== entryChange(entry, prevHash).hash) return { status: 'invalid', reason: 'a non-canonical change', entry }
     return { status: 'valid', entry, change: bytes, hash: decoded.hash }
   }
 
@@ -402,11 +568,12 @@ export class LedgerDoc {
   }
 
   /**
-   * Decodes a sync message and every change it carries, without looking at the document's state or
-   * at signatures: the first half of {@link LedgerDoc.receiveSyncMessage}. Signatures of
-   * `entries` can then be checked anywhere (worker threads) while the document keeps working.
+   * Decodes a sync message and every change it carries without changing the document: the first
+   * half of {@link LedgerDoc.receiveSyncMessage}. With `options`, the signatures of the new
+   * entries (`entries`) go to `options.verify` (worker threads), a whole document's slice by slice
+   * while it is read, and `verdicts` resolves with them while the document keeps working.
    */
-  prepareSyncMessage(bytes: Uint8Array): PreparedSync | { readonly status: 'reject'; readonly reason: string } {
+  prepareSyncMessage(bytes: Uint8Array, options?: PrepareOptions): PreparedSync | { readonly status: 'reject'; readonly reason: string } {
     if (!(bytes instanceof Uint8Array)) return { status: 'reject', reason: 'not bytes' }
     if (bytes.length > SYNC_MESSAGE_BYTES_MAX) return { status: 'reject', reason: `larger than ${SYNC_MESSAGE_BYTES_MAX} bytes` }
     let message: DecodedSyncMessage
@@ -414,6 +581,22 @@ export class LedgerDoc {
       message = automergeBackend.decodeSyncMessage(bytes)
     } catch (error) {
       return { status: 'reject', reason: `not a sync message (${error instanceof Error ? error.message : 'undecodable'})` }
+    }
+    // A whole document's entries go to the signature check slice by slice as they are decoded.
+    const parts: { entries: readonly SignedEntry[]; valid: Promise<boolean[]> }[] = []
+    const onSlice = (slice: readonly SignedEntry[], total: number): void => {
+      const fresh = slice.filter((entry) => !this.#changeHashes.has(entry.idHex))
+      if (options === undefined || total < options.minEntries || fresh.length === 0) return
+      const valid = options.verify(fresh)
+      // Marked handled: if the document is refused further on, nobody awaits these.
+      valid.catch(() => {})
+      parts.push({ entries: fresh, valid })
+    }
+    const document = this.#loneDocument(message, onSlice)
+    if (document !== undefined) {
+      if ('reason' in document) return { status: 'reject', reason: document.reason }
+      const entries = document.entries.filter((entry) => !this.#changeHashes.has(entry.idHex))
+      return { status: 'prepared', bytes, message, entries, carried: document, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined }
     }
     const carried = changesOf(message, this.#appliedDocuments)
     if (!carried.ok) return { status: 'reject', reason: carried.reason }
@@ -435,7 +618,20 @@ export class LedgerDoc {
         items.push(decoded)
       }
     }
-    return { status: 'prepared', bytes, message, changes, structural, items, documents: carried.documents }
+    const entries = items.map((item) => item.entry)
+    const verdicts = options !== undefined && entries.length >= options.minEntries ? verdictsOf([{ entries, valid: options.verify(entries) }]) : undefined
+    return { status: 'prepared', bytes, message, entries, carried: { kind: 'changes', changes, structural, items, documents: carried.documents }, verdicts }
+  }
+
+  /**
+   * Runs the checks of a prepared message that do not depend on this document's state (a whole
+   * document's canonical form), so a caller can overlap them with the signature check;
+   * {@link LedgerDoc.receiveSyncMessage} runs them otherwise. Returns the reason when they fail.
+   */
+  static precheck(prepared: PreparedSync): string | undefined {
+    if (prepared.carried.kind !== 'document') return undefined
+    const checked = checkDocument(prepared.carried)
+    return typeof checked === 'string' ? checked : undefined
   }
 
   /**
@@ -443,17 +639,41 @@ export class LedgerDoc {
    * entry validly signed, or the whole message is refused and nothing changes. Changes whose prev
    * is neither here nor in the message wait outside Automerge. Never throws.
    *
-   * `signatures`, when given, are the verdicts on the entries of `prepared.items` (checked elsewhere); otherwise
-   * they are checked here.
+   * `verdicts`, when given, are the signature verdicts by entry id (what `prepared.verdicts`
+   * resolved to); entries without one are checked here.
    */
-  receiveSyncMessage(state: LedgerSyncState, input: Uint8Array | PreparedSync, signatures?: readonly boolean[]): SyncReceipt {
+  receiveSyncMessage(state: LedgerSyncState, input: Uint8Array | PreparedSync, verdicts?: ReadonlyMap<string, boolean>): SyncReceipt {
     const prepared = input instanceof Uint8Array ? this.prepareSyncMessage(input) : input
     if (prepared.status === 'reject') return prepared
-    // Entries that arrived by other paths since preparation are known now, not news.
-    const items = prepared.items.filter((item) => !this.#changeHashes.has(item.entry.idHex))
-    const verdicts = signatures ?? prepared.items.map((item) => verifyEntrySignature(item.entry))
-    const signatureOk = new Map(prepared.items.map((item, index) => [item.entry.idHex, verdicts[index] === true]))
-    const bad = items.find((item) => signatureOk.get(item.entry.idHex) !== true)
+    // Entries that arrived by other paths since preparation are known now, not news; an entry
+    // without a verdict (a fork's other side, found by the document check) is checked here.
+    const signatureOk = (entry: SignedEntry): boolean => this.#changeHashes.has(entry.idHex) || (verdicts?.get(entry.idHex) ?? verifyEntrySignature(entry))
+    const { carried } = prepared
+    if (carried.kind === 'document') {
+      const checked = checkDocument(carried)
+      const refusal: SyncReceipt | undefined =
+        typeof checked === 'string'
+          ? { status: 'reject', reason: checked }
+          : this.#changeHashes.size + checked.entries.length > LEDGER_DOC_ENTRIES_MAX
+            ? { status: 'reject', reason: `the ledger document would exceed ${LEDGER_DOC_ENTRIES_MAX} entries` }
+            : undefined
+      const bad = refusal !== undefined || typeof checked === 'string' ? undefined : checked.entries.find((entry) => !signatureOk(entry))
+      if (refusal !== undefined || bad !== undefined || typeof checked === 'string') {
+        carried.handle.free()
+        return refusal ?? { status: 'reject', reason: 'an entry signature does not verify', badSignature: bad }
+      }
+      let entries: SignedEntry[]
+      try {
+        entries = this.#adoptDocument(carried, checked)
+        this.#handle.receiveSyncMessage(state, automergeBackend.encodeSyncMessage({ ...prepared.message, changes: [] }))
+      } catch (error) {
+        return { status: 'reject', reason: `Automerge refused the message (${error instanceof Error ? error.message : 'unknown'})` }
+      }
+      for (const entry of [...entries]) entries.push(...this.#release(entry))
+      return { status: 'accept', entries, waiting: 0 }
+    }
+    const items = carried.items.filter((item) => !this.#changeHashes.has(item.entry.idHex))
+    const bad = items.find((item) => !signatureOk(item.entry))
     if (bad !== undefined) return { status: 'reject', reason: 'an entry signature does not verify', badSignature: bad.entry }
     // Causal order: an entry's change is rebuilt once its prev's change hash is known.
     const known = new Map<string, string>()
@@ -470,7 +690,7 @@ export class LedgerDoc {
           next.push(item)
           continue
         }
-        if (item.hash !== changeHash(entryChange(entry, prevHash))) return { status: 'reject', reason: 'a non-canonical change' }
+        if (item.hash !== entryChange(entry, prevHash).hash) return { status: 'reject', reason: 'a non-canonical change' }
         if (!known.has(entry.idHex)) {
           known.set(entry.idHex, item.hash)
           accepted.push(item)
@@ -485,15 +705,15 @@ export class LedgerDoc {
     // chunk, if any, is not parsed a second time), then the message without its changes updates
     // the peer's sync state. Changes still waiting for their prev stay out.
     const waitingBytes = new Set(remaining.map((item) => item.bytes))
-    const toApply = prepared.changes.filter((change) => !waitingBytes.has(change))
+    const toApply = carried.changes.filter((change) => !waitingBytes.has(change))
     try {
       if (toApply.length > 0) this.#handle.applyChanges(toApply)
       this.#handle.receiveSyncMessage(state, prepared.message.changes.length === 0 ? prepared.bytes : automergeBackend.encodeSyncMessage({ ...prepared.message, changes: [] }))
     } catch (error) {
       return { status: 'reject', reason: `Automerge refused the message (${error instanceof Error ? error.message : 'unknown'})` }
     }
-    for (const digest of prepared.documents) rememberBounded(this.#appliedDocuments, digest, APPLIED_DOCUMENTS_MAX)
-    for (const hash of prepared.structural) this.#knownChanges.add(hash)
+    for (const digest of carried.documents) rememberBounded(this.#appliedDocuments, digest, APPLIED_DOCUMENTS_MAX)
+    for (const hash of carried.structural) this.#knownChanges.add(hash)
     const entries: SignedEntry[] = []
     for (const item of accepted) {
       this.#index(item.entry, item.hash)
@@ -513,6 +733,61 @@ export class LedgerDoc {
   /** Frees the wasm memory; the document is unusable afterwards. */
   free(): void {
     this.#handle.free()
+  }
+
+  /**
+   * A message's lone whole-document chunk, loaded and read; undefined when the message carries
+   * anything else, or a document already applied (then it is handled as loose changes).
+   */
+  #loneDocument(message: DecodedSyncMessage, onSlice: (slice: readonly SignedEntry[], total: number) => void): CarriedDocument | { readonly reason: string } | undefined {
+    if (message.changes.length !== 1) return undefined
+    const chunks = splitChunks(message.changes[0]!)
+    if (chunks?.length !== 1 || chunks[0]![CHUNK_TYPE_OFFSET] !== CHUNK_TYPE_DOCUMENT) return undefined
+    const chunk = chunks[0]!
+    const digest = createHash('sha256').update(chunk).digest('hex')
+    if (this.#appliedDocuments.has(digest)) return undefined
+    let handle: BackendDoc
+    try {
+      handle = automergeBackend.load(chunk, { actor: this.#actorHex })
+    } catch {
+      return { reason: 'a document chunk does not load' }
+    }
+    const read = readDocumentEntries(handle, false, onSlice)
+    const reason = !read.ok ? read.reason : read.entries.length > LEDGER_DOC_ENTRIES_MAX ? `more than ${LEDGER_DOC_ENTRIES_MAX} entries` : undefined
+    if (!read.ok || reason !== undefined) {
+      handle.free()
+      return { reason: reason ?? 'unreadable' }
+    }
+    // Roughly the order things happened in, each author's in seq order: the ledger admits them
+    // with the fewest waits for a prev or a funding entry.
+    read.entries.sort((a, b) => a.body.timestamp - b.body.timestamp || a.body.seq - b.body.seq || (a.authorHex < b.authorHex ? -1 : 1))
+    return { kind: 'document', chunk, digest, handle, entries: read.entries, chunkKeys: read.chunkKeys }
+  }
+
+  /**
+   * Takes in a carried document whose entries' signatures were all checked: the loaded document
+   * becomes this one (what this one holds beyond it is applied to it), or, when this one is the
+   * bigger, the document is applied to this one. Returns the new entries in the document's order.
+   */
+  #adoptDocument(carried: CarriedDocument, checked: CanonicalDocument): SignedEntry[] {
+    this.flush()
+    if (this.#changeHashes.size <= checked.entries.length) {
+      carried.handle.applyChanges(this.#handle.getChanges([]))
+      this.#handle.free()
+      this.#handle = carried.handle
+    } else {
+      this.#handle.loadIncremental(carried.chunk)
+      carried.handle.free()
+    }
+    rememberBounded(this.#appliedDocuments, carried.digest, APPLIED_DOCUMENTS_MAX)
+    for (const key of carried.chunkKeys) this.#knownChanges.add(chunkChange(key).hash)
+    const added: SignedEntry[] = []
+    for (const entry of checked.entries) {
+      if (this.#changeHashes.has(entry.idHex)) continue
+      this.#index(entry, checked.hashes.get(entry.idHex)!)
+      added.push(entry)
+    }
+    return added
   }
 
   /** The hash of the change of the entry's prev: undefined for a first entry, null when the prev is not here. */
@@ -561,7 +836,7 @@ export class LedgerDoc {
       for (const waiter of waiters) {
         if (this.#changeHashes.has(waiter.idHex)) continue
         const change = entryChange(waiter, this.#changeHashes.get(next.idHex))
-        this.#stage(waiter, change, changeHash(change))
+        this.#stage(waiter, change.bytes, change.hash)
         released.push(waiter)
         queue.push(waiter)
       }

@@ -15,7 +15,7 @@ import { persistentNodeStore } from './node-store.ts'
 import { createLibp2pTransport, type Libp2pTransport } from './p2p/libp2p-transport.ts'
 import { tolerateClosedStreamWrites } from './p2p/stream-error-guard.ts'
 import { createSwarmNode, type NodeEvent, type SwarmNode, type WarrantLog } from './swarm-node.ts'
-import { verifyEntriesOffThread } from './signature-pool.ts'
+import { verifyEntriesOffThread, warmSignaturePool } from './signature-pool.ts'
 import { createSystemClock, createSystemRandom } from './system-clock.ts'
 
 /** Parameters of {@link startNode}. */
@@ -93,6 +93,8 @@ export async function startNode(parameters: StartNodeParameters): Promise<Runnin
     { clock, random: createSystemRandom(), transport, store: persistentNodeStore(ledger), verifyBatch: verifyEntriesOffThread, warrantLog: fileWarrantLog(path.join(identity.paths.economy, 'warrants.log')), onEvent: (event) => logEvent(logger, event) },
     { signer: identity, syncIntervalMs: parameters.syncIntervalMs, listen: () => transport.multiaddrs(), peerId: transport.peerId },
   )
+  // A starting node usually catches up first: its signature workers start alongside.
+  warmSignaturePool()
   await step('network', () => node.start())
   undo.push(() => node.stop())
   const genesisCoins = parameters.genesisCoins ?? 0n

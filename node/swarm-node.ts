@@ -361,14 +361,15 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     }
     counters.syncMessagesIn++
     lastHeardMs.set(from, clock.now())
-    const prepared = doc.prepareSyncMessage(bytes)
+    const prepared = doc.prepareSyncMessage(bytes, verifyBatch === undefined ? undefined : { verify: verifyBatch, minEntries: OFF_THREAD_VERIFY_MIN })
     if (prepared.status === 'reject') return rejectSync(from, prepared.reason)
+    // A whole document (a catch-up) is checked for canonical form while the workers check signatures.
+    LedgerDoc.precheck(prepared)
     const queued = peerQueues.get(from)
-    if (verifyBatch === undefined || (queued === undefined && prepared.items.length < OFF_THREAD_VERIFY_MIN)) return applySync(from, prepared, undefined)
-    const verdicts = prepared.items.length >= OFF_THREAD_VERIFY_MIN ? verifyBatch(prepared.items.map((item) => item.entry)) : Promise.resolve(undefined)
+    if (queued === undefined && prepared.verdicts === undefined) return applySync(from, prepared, undefined)
     const next = (queued ?? Promise.resolve())
-      .then(() => verdicts)
-      .then((signatures) => applySync(from, prepared, signatures), () => rejectSync(from, 'the signature check failed'))
+      .then(() => prepared.verdicts)
+      .then((verdicts) => applySync(from, prepared, verdicts), () => rejectSync(from, 'the signature check failed'))
       .finally(() => {
         if (peerQueues.get(from) === next) peerQueues.delete(from)
       })
@@ -379,11 +380,11 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     emit({ kind: 'sync-rejected', peer: from, reason })
     evidence(from, 'invalid-sync')
   }
-  const applySync = (from: string, prepared: PreparedSync, signatures: readonly boolean[] | undefined): void => {
+  const applySync = (from: string, prepared: PreparedSync, verdicts: ReadonlyMap<string, boolean> | undefined): void => {
     const state = syncStates.get(from)
     // The peer left (or was banned) while its message waited.
     if (state === undefined || !running) return
-    const receipt = doc.receiveSyncMessage(state, prepared, signatures)
+    const receipt = doc.receiveSyncMessage(state, prepared, verdicts)
     if (receipt.status === 'reject') return rejectSync(from, receipt.reason)
     for (const entry of receipt.entries) rememberBounded(syncedBeforeGossip, entry.idHex, SYNCED_BEFORE_GOSSIP_MAX)
     feed(receipt.entries)

@@ -1,0 +1,136 @@
+/**
+ * Encodes the one shape of Automerge change the ledger document is made of (one `set` of a string
+ * under a string key in a map, by a one-change actor, at time 0, no message) straight to bytes,
+ * together with its hash. Automerge's own `encodeChange` goes through a JS → wasm conversion and
+ * costs ~40–60 µs per entry; every node rebuilds the change of every entry it receives (gossip
+ * checks, sync, catch-up), so this is on the hot path. `canonical-change.test.ts` holds it byte
+ * for byte to Automerge's encoder over the range of shapes the document uses.
+ *
+ * Layout (Automerge binary format, change chunk): magic ‖ checksum ‖ type 1 ‖ uLEB length ‖ body;
+ * body = deps ‖ actor ‖ seq ‖ startOp ‖ time ‖ message ‖ other actors ‖ op columns. The hash is
+ * SHA-256 of type ‖ length ‖ body, the checksum its first 4 bytes.
+ */
+import { createHash } from 'node:crypto'
+
+const MAGIC = [0x85, 0x6f, 0x4a, 0x83]
+const CHUNK_TYPE_CHANGE = 1
+const ACTOR_BYTES = 16
+const HASH_BYTES = 32
+// Column ids (id << 4 | type) of a map `set` op, in the order Automerge writes them.
+const COLUMN_OBJ_ACTOR = 0x01
+const COLUMN_OBJ_COUNTER = 0x02
+const COLUMN_KEY_STRING = 0x15
+const COLUMN_INSERT = 0x34
+const COLUMN_ACTION = 0x42
+const COLUMN_VALUE_META = 0x56
+const COLUMN_VALUE_RAW = 0x57
+const COLUMN_PRED_GROUP = 0x70
+const ACTION_SET = 1
+const VALUE_TYPE_UTF8 = 6
+/** An RLE column's literal run of one value starts with the signed LEB128 of -1. */
+const LITERAL_RUN_OF_ONE = 0x7f
+
+/** What {@link encodeMapSetChange} encodes. */
+export type MapSetChange = {
+  /** The change's actor, 32 hex digits. */
+  readonly actor: string
+  readonly startOp: number
+  /** Hashes of the changes it depends on, hex, sorted. */
+  readonly deps: readonly string[]
+  /** The map object the op writes to: `counter@actor`, actor not the change's own. */
+  readonly objectCounter: number
+  readonly objectActor: string
+  readonly key: string
+  readonly value: string
+}
+
+/**
+ * The bytes and hash of a one-op change setting `key` to the string `value` in a map made by
+ * another actor. Returns undefined for a shape it does not encode (the object's actor is the
+ * change's own): the caller then uses Automerge's encoder.
+ *
+ * @example
+ * const { bytes, hash } = encodeMapSetChange({ actor, startOp: 8, deps: [chunkHash], objectCounter: 2, objectActor, key: '5', value })!
+ */
+export function encodeMapSetChange(change: MapSetChange): { readonly bytes: Uint8Array; readonly hash: string } | undefined {
+  const { actor, objectActor, deps, startOp, objectCounter, key, value } = change
+  if (objectActor === actor) return undefined
+  if (deps.some((dep) => dep.length !== 2 * HASH_BYTES) || actor.length !== 2 * ACTOR_BYTES || objectActor.length !== 2 * ACTOR_BYTES)
+    throw new RangeError('expected 32-byte dep hashes and 16-byte actors, in hex')
+  const keyBytes = Buffer.byteLength(key, 'utf8')
+  const valueBytes = Buffer.byteLength(value, 'utf8')
+  const valueMeta = valueBytes * 16 + VALUE_TYPE_UTF8
+  const keyColumn = 1 + ulebLength(keyBytes) + keyBytes
+  // Automerge leaves empty columns out (only the raw value can be empty here).
+  const columns = (
+    [
+      [COLUMN_OBJ_ACTOR, 2],
+      [COLUMN_OBJ_COUNTER, 1 + ulebLength(objectCounter)],
+      [COLUMN_KEY_STRING, keyColumn],
+      [COLUMN_INSERT, 1],
+      [COLUMN_ACTION, 2],
+      [COLUMN_VALUE_META, 1 + ulebLength(valueMeta)],
+      [COLUMN_VALUE_RAW, valueBytes],
+      [COLUMN_PRED_GROUP, 2],
+    ] as const
+  ).filter(([, length]) => length > 0)
+  let bodyLength = ulebLength(deps.length) + deps.length * HASH_BYTES + 1 + ACTOR_BYTES + 1 + ulebLength(startOp) + 1 + 1 + 1 + 1 + ACTOR_BYTES + ulebLength(columns.length)
+  for (const [, length] of columns) bodyLength += 1 + ulebLength(length) + length
+  // Not from Buffer's shared pool: a change may be kept for long, and would pin a pool slab.
+  const bytes = Buffer.allocUnsafeSlow(9 + ulebLength(bodyLength) + bodyLength)
+  bytes.set(MAGIC, 0)
+  bytes[8] = CHUNK_TYPE_CHANGE
+  let offset = writeUleb(bytes, 9, bodyLength)
+  offset = writeUleb(bytes, offset, deps.length)
+  for (const dep of deps) offset += bytes.write(dep, offset, 'hex')
+  bytes[offset++] = ACTOR_BYTES
+  offset += bytes.write(actor, offset, 'hex')
+  bytes[offset++] = 1 // seq
+  offset = writeUleb(bytes, offset, startOp)
+  bytes[offset++] = 0 // time, signed LEB128
+  bytes[offset++] = 0 // no message
+  bytes[offset++] = 1 // other actors
+  bytes[offset++] = ACTOR_BYTES
+  offset += bytes.write(objectActor, offset, 'hex')
+  offset = writeUleb(bytes, offset, columns.length)
+  for (const [id, length] of columns) offset = writeUleb(bytes, writeUleb(bytes, offset, id), length)
+  // Each RLE column holds one literal run of one value. obj actor: index 1 (the other actor).
+  bytes[offset++] = LITERAL_RUN_OF_ONE
+  bytes[offset++] = 1
+  bytes[offset++] = LITERAL_RUN_OF_ONE
+  offset = writeUleb(bytes, offset, objectCounter)
+  bytes[offset++] = LITERAL_RUN_OF_ONE
+  offset = writeUleb(bytes, offset, keyBytes)
+  offset += bytes.write(key, offset, 'utf8')
+  bytes[offset++] = 1 // insert: a run of one `false`
+  bytes[offset++] = LITERAL_RUN_OF_ONE
+  bytes[offset++] = ACTION_SET
+  bytes[offset++] = LITERAL_RUN_OF_ONE
+  offset = writeUleb(bytes, offset, valueMeta)
+  offset += bytes.write(value, offset, 'utf8')
+  bytes[offset++] = LITERAL_RUN_OF_ONE
+  bytes[offset++] = 0 // pred group: no preds
+  if (offset !== bytes.length) throw new Error(`canonical change length mismatch: wrote ${offset} of ${bytes.length} bytes`)
+  const digest = createHash('sha256').update(bytes.subarray(8)).digest()
+  digest.copy(bytes, 4, 0, 4)
+  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), hash: digest.toString('hex') }
+}
+
+function ulebLength(value: number): number {
+  let length = 1
+  while (value >= 128) {
+    value = Math.floor(value / 128)
+    length++
+  }
+  return length
+}
+
+/** Writes `value` as unsigned LEB128 at `offset`; returns the offset after it. */
+function writeUleb(bytes: Uint8Array, offset: number, value: number): number {
+  while (value >= 128) {
+    bytes[offset++] = (value % 128) | 0x80
+    value = Math.floor(value / 128)
+  }
+  bytes[offset++] = value
+  return offset
+}
