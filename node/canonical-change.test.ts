@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { automergeBackend } from './automerge-backend.ts'
-import { encodeMapSetChange } from './canonical-change.ts'
+import { decodeMapSetChange, encodeMapSetChange } from './canonical-change.ts'
 import { createSeededRandom } from './sim/random.ts'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -25,12 +25,31 @@ describe('canonical change encoder', () => {
             assert.ok(encoded !== undefined)
             assert.equal(hex(encoded.bytes), hex(expected), `seq ${seq}, value ${valueLength} B, ${depCount} deps, object ${objectCounter}`)
             assert.equal(encoded.hash, automergeBackend.decodeChange(expected).hash)
+            assert.deepEqual(decodeMapSetChange(expected), { actor, startOp: 3 + seq, deps, objectCounter, objectActor, key, value })
             compared++
           }
         }
       }
     }
     assert.equal(compared, 11 * 7 * 4 * 4)
+  })
+
+  it('reads only its own layout: any other change, and any cut or stretched one, is left to Automerge', () => {
+    const actor = 'ab'.repeat(16)
+    const change = { actor, seq: 1, startOp: 8, time: 0, message: null, deps: ['11'.repeat(32)], ops: [{ action: 'set', obj: `2@${'cd'.repeat(16)}`, key: '5', value: 'entry', pred: [] }] }
+    const canonical = automergeBackend.encodeChange(change)
+    assert.ok(decodeMapSetChange(canonical) !== undefined)
+    const others = [
+      { ...change, time: 5 },
+      { ...change, message: 'hi' },
+      { ...change, seq: 2 },
+      { ...change, ops: [{ ...change.ops[0]!, value: 5 }] },
+      { ...change, ops: [...change.ops, { action: 'set', obj: '_root', key: 'evil', value: 'x', pred: [] }] },
+      { ...change, ops: [{ action: 'makeMap', obj: '_root', key: 'chunks', pred: [] }] },
+    ]
+    for (const other of others) assert.equal(decodeMapSetChange(automergeBackend.encodeChange(other)), undefined, JSON.stringify(other).slice(0, 80))
+    for (let length = 0; length < canonical.length; length++) assert.equal(decodeMapSetChange(canonical.subarray(0, length)), undefined, `cut to ${length} bytes`)
+    assert.equal(decodeMapSetChange(new Uint8Array([...canonical, 0])), undefined)
   })
 
   it('leaves a shape it does not encode to Automerge, and refuses malformed ids', () => {

@@ -134,3 +134,101 @@ function writeUleb(bytes: Uint8Array, offset: number, value: number): number {
   bytes[offset++] = value
   return offset
 }
+
+/**
+ * Reads a change laid out exactly as {@link encodeMapSetChange} writes it; undefined for anything
+ * else (the caller then asks Automerge's decoder). Reading fields is all it does: the checksum is
+ * not checked, because the caller compares the change's hash with the one it rebuilds from the
+ * entry the value carries, and that covers every byte.
+ *
+ * @example
+ * const read = decodeMapSetChange(bytes) // { actor, startOp, deps, objectCounter, objectActor, key, value }
+ */
+export function decodeMapSetChange(bytes: Uint8Array): MapSetChange | undefined {
+  const reader = new Reader(bytes)
+  for (const byte of MAGIC) if (reader.byte() !== byte) return undefined
+  reader.skip(4) // checksum
+  if (reader.byte() !== CHUNK_TYPE_CHANGE || reader.uleb() !== reader.remaining()) return undefined
+  const depCount = reader.uleb()
+  if (depCount > 8) return undefined
+  const deps: string[] = []
+  for (let index = 0; index < depCount; index++) deps.push(reader.hex(HASH_BYTES))
+  if (reader.byte() !== ACTOR_BYTES) return undefined
+  const actor = reader.hex(ACTOR_BYTES)
+  if (reader.byte() !== 1) return undefined // seq
+  const startOp = reader.uleb()
+  // time 0, no message, one other actor of 16 bytes
+  if (reader.byte() !== 0 || reader.byte() !== 0 || reader.byte() !== 1 || reader.byte() !== ACTOR_BYTES) return undefined
+  const objectActor = reader.hex(ACTOR_BYTES)
+  const columnCount = reader.uleb()
+  const lengths = new Map<number, number>()
+  for (let index = 0; index < columnCount; index++) lengths.set(reader.uleb(), reader.uleb())
+  // The raw value column is left out when the value is empty.
+  const required = [COLUMN_OBJ_ACTOR, COLUMN_OBJ_COUNTER, COLUMN_KEY_STRING, COLUMN_INSERT, COLUMN_ACTION, COLUMN_VALUE_META, COLUMN_PRED_GROUP]
+  if (lengths.size !== columnCount || columnCount !== required.length + (lengths.has(COLUMN_VALUE_RAW) ? 1 : 0) || !required.every((id) => lengths.has(id))) return undefined
+  if (reader.byte() !== LITERAL_RUN_OF_ONE || reader.byte() !== 1 || reader.byte() !== LITERAL_RUN_OF_ONE) return undefined
+  const objectCounter = reader.uleb()
+  if (reader.byte() !== LITERAL_RUN_OF_ONE) return undefined
+  const key = reader.utf8(reader.uleb())
+  if (reader.byte() !== 1 || reader.byte() !== LITERAL_RUN_OF_ONE || reader.byte() !== ACTION_SET || reader.byte() !== LITERAL_RUN_OF_ONE) return undefined
+  const valueMeta = reader.uleb()
+  if (valueMeta % 16 !== VALUE_TYPE_UTF8) return undefined
+  const value = reader.utf8(Math.floor(valueMeta / 16))
+  if (reader.byte() !== LITERAL_RUN_OF_ONE || reader.byte() !== 0 || reader.remaining() !== 0 || reader.overrun) return undefined
+  return { actor, startOp, deps, objectCounter, objectActor, key, value }
+}
+
+/** Reads bytes front to back; past the end it yields zeros and sets `overrun`. */
+class Reader {
+  readonly #bytes: Buffer
+  #offset = 0
+  overrun = false
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  remaining(): number {
+    return Math.max(0, this.#bytes.length - this.#offset)
+  }
+
+  byte(): number {
+    if (this.#offset >= this.#bytes.length) {
+      this.overrun = true
+      return 0
+    }
+    return this.#bytes[this.#offset++]!
+  }
+
+  skip(count: number): void {
+    this.#take(count)
+  }
+
+  uleb(): number {
+    let value = 0
+    for (let shift = 0; shift < 35; shift += 7) {
+      const byte = this.byte()
+      value += (byte & 0x7f) * 2 ** shift
+      if ((byte & 0x80) === 0) return value
+    }
+    this.overrun = true
+    return 0
+  }
+
+  hex(count: number): string {
+    const [start, end] = this.#take(count)
+    return this.#bytes.toString('hex', start, end)
+  }
+
+  utf8(count: number): string {
+    const [start, end] = this.#take(count)
+    return this.#bytes.toString('utf8', start, end)
+  }
+
+  #take(count: number): [number, number] {
+    const start = this.#offset
+    this.#offset += count
+    if (this.#offset > this.#bytes.length) this.overrun = true
+    return [start, Math.min(this.#offset, this.#bytes.length)]
+  }
+}

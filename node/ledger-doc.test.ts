@@ -295,6 +295,16 @@ describe('ledger document', () => {
     assert.equal(b.size, 5)
   })
 
+  it('reads a canonical entry change as Automerge does, its checksum included (which neither checks: the hash covers those bytes)', () => {
+    const { entries } = authorChain(15, 0)
+    const change = docWith('aa', entries).changes[0]!.slice()
+    change[4]! ^= 1
+    const read = decodeEntryChange(change)
+    assert.ok(read.kind === 'entry')
+    assert.equal(read.hash, automergeBackend.decodeChange(change).hash)
+    assert.equal(read.entry.idHex, entries[0]!.idHex)
+  })
+
   it('decodes changes without throwing on any input', () => {
     const random = createSeededRandom(5)
     for (let index = 0; index < 500; index++) assert.equal(decodeEntryChange(random.nextBytes(random.nextInt(400))).kind, 'invalid')

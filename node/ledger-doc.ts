@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto'
 import { decodeSignedEntry, toHex, verifyEntrySignature, type SignedEntry } from '../ledger/index.ts'
-import { encodeMapSetChange } from './canonical-change.ts'
+import { decodeMapSetChange, encodeMapSetChange, type MapSetChange } from './canonical-change.ts'
 import { automergeBackend, type BackendDoc, type BackendSyncState, type DecodedChange, type DecodedSyncMessage } from './automerge-backend.ts'
 import {
   LEDGER_DOC_CHANGE_BYTES_MAX,
@@ -347,7 +347,7 @@ export type ChangeCheck =
 
 /** A change decoded and shape-checked, its entry's signature not checked yet. */
 export type DecodedEntryChange =
-  | { readonly kind: 'entry'; readonly bytes: Uint8Array; readonly hash: string; readonly decoded: DecodedChange; readonly entry: SignedEntry }
+  | { readonly kind: 'entry'; readonly bytes: Uint8Array; readonly hash: string; readonly entry: SignedEntry }
   | { readonly kind: 'chunk'; readonly bytes: Uint8Array; readonly key: string }
   | { readonly kind: 'invalid'; readonly reason: string }
 
@@ -358,6 +358,8 @@ export type DecodedEntryChange =
 export function decodeEntryChange(bytes: Uint8Array): DecodedEntryChange {
   if (!(bytes instanceof Uint8Array)) return { kind: 'invalid', reason: 'not bytes' }
   if (bytes.length > LEDGER_DOC_CHANGE_BYTES_MAX) return { kind: 'invalid', reason: `larger than ${LEDGER_DOC_CHANGE_BYTES_MAX} bytes` }
+  const canonical = readCanonicalLayout(bytes)
+  if (canonical !== undefined) return entryOf(bytes, canonical.hash, canonical.change.actor, canonical.change.startOp, canonical.change.key, canonical.change.value)
   let decoded: DecodedChange & { hash: string }
   try {
     decoded = automergeBackend.decodeChange(bytes)
@@ -372,12 +374,27 @@ export function decodeEntryChange(bytes: Uint8Array): DecodedEntryChange {
     return decoded.hash === chunkChange(op.key).hash ? { kind: 'chunk', bytes, key: op.key } : { kind: 'invalid', reason: 'a non-canonical chunk change' }
   }
   if (op.action !== 'set' || typeof op.value !== 'string') return { kind: 'invalid', reason: `unexpected op ${String(op.action)}` }
-  const text = decodeDocEntry(op.value)
+  return entryOf(bytes, decoded.hash, decoded.actor, decoded.startOp, op.key, op.value)
+}
+
+/**
+ * A change in the exact layout of a canonical entry change, read without Automerge's decoder
+ * (~80 µs a change, on every node for every gossiped entry). Anything else, chunk changes and
+ * compressed changes included, is left to Automerge. Like Automerge, it does not check the
+ * checksum: the change hash covers the same bytes and is what every check compares.
+ */
+function readCanonicalLayout(bytes: Uint8Array): { readonly change: MapSetChange; readonly hash: string } | undefined {
+  const change = decodeMapSetChange(bytes)
+  return change === undefined ? undefined : { change, hash: changeHash(bytes) }
+}
+
+/** The entry a one-op change sets, checked to be where its change must put it. */
+function entryOf(bytes: Uint8Array, hash: string, actor: string, startOp: number, key: unknown, value: unknown): DecodedEntryChange {
+  const text = decodeDocEntry(value)
   if (!text.ok) return { kind: 'invalid', reason: `the entry does not decode: ${text.reason}` }
   const { entry } = text
-  if (decoded.actor !== entry.idHex.slice(0, 32) || op.key !== String(entry.body.seq) || decoded.startOp !== 3 + entry.body.seq)
-    return { kind: 'invalid', reason: 'the change does not match the entry it carries' }
-  return { kind: 'entry', bytes, hash: decoded.hash, decoded, entry }
+  if (actor !== entry.idHex.slice(0, 32) || key !== String(entry.body.seq) || startOp !== 3 + entry.body.seq) return { kind: 'invalid', reason: 'the change does not match the entry it carries' }
+  return { kind: 'entry', bytes, hash, entry }
 }
 
 /** What {@link LedgerDoc.receiveSyncMessage} did. */

@@ -27,6 +27,7 @@ import { TOPICS } from '../transport.ts'
 import type { Topic, Transport, TransportHandlers, Verdict } from '../transport.ts'
 import { createPubsub, GOSSIP_MESSAGE_BYTES_MAX } from './pubsub.ts'
 import { createSyncFrameDecoder, encodeSyncFrame, SYNC_PROTOCOL } from './sync-stream.ts'
+import { halveYamuxWindowUpdates } from './yamux-window-updates.ts'
 
 /** Where a node listens unless told otherwise: loopback only, any free port. */
 export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = ['/ip4/127.0.0.1/tcp/0']
@@ -222,6 +223,7 @@ export async function createLibp2pTransport(options: Libp2pTransportOptions): Pr
     return isRefused(nodeIdFromPeerId(peerId))
   }
 
+  halveYamuxWindowUpdates()
   const libp2p: Libp2p<Services> = await createLibp2p({
     start: false,
     privateKey,
