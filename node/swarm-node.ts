@@ -16,7 +16,7 @@ import {
   type MeteredAction,
   type SignedEntry,
 } from '../ledger/index.ts'
-import { BANS_MAX, COMMIT_DELAY_MS, DOC_FLUSH_INTERVAL_MS, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_INTERVAL_MS_DEFAULT, SYNC_WAVE_INTERVAL_MS, SYNC_WAVE_MIN_ENTRIES, SYNCED_BEFORE_GOSSIP_MAX } from './constants.ts'
+import { BANS_MAX, COMMIT_DELAY_MS, DOC_FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS_DEFAULT, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_INTERVAL_MS_DEFAULT, SYNC_WAVE_INTERVAL_MS, SYNC_WAVE_MIN_ENTRIES, SYNCED_BEFORE_GOSSIP_MAX } from './constants.ts'
 import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
 import { LedgerDoc, rememberBounded, type LedgerSyncState, type PreparedSync } from './ledger-doc.ts'
 import type { NodeLedgerStore } from './node-store.ts'
@@ -63,7 +63,7 @@ export type SwarmNodeParameters = {
   readonly signer: EntrySigner
   /** How often the node syncs with one random connected peer (anti-entropy; gossip carries the news). Default {@link SYNC_INTERVAL_MS_DEFAULT}. */
   readonly syncIntervalMs?: number | undefined
-  /** How often staged changes may reach the Automerge document and the state root's age is updated. Default 50 ms. */
+  /** How often the node checks whether staged changes are due for the Automerge document, and updates the state root's age. Default {@link FLUSH_INTERVAL_MS_DEFAULT}. */
   readonly flushIntervalMs?: number | undefined
   /** Listen addresses to report in status (read when asked: they are known once the network is up). */
   readonly listen?: (() => readonly string[]) | undefined
@@ -117,7 +117,7 @@ type Counters = {
  */
 export function createSwarmNode(components: SwarmNodeComponents, parameters: SwarmNodeParameters): SwarmNode {
   const { clock, random, transport, store, warrantLog, onEvent } = components
-  const { signer, syncIntervalMs = SYNC_INTERVAL_MS_DEFAULT, flushIntervalMs = 50 } = parameters
+  const { signer, syncIntervalMs = SYNC_INTERVAL_MS_DEFAULT, flushIntervalMs = FLUSH_INTERVAL_MS_DEFAULT } = parameters
   const nodeId = toHex(signer.publicKey)
   if (nodeId !== transport.nodeId) throw new RangeError(`the transport belongs to ${transport.nodeId}, not to ${nodeId}`)
   const ledger = store.ledger
@@ -352,6 +352,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   /** Ids of entries that arrived by sync and whose gossip copy has not been seen (oldest first). */
   const syncedBeforeGossip = new Set<string>()
   let lastWaveMs = Number.NEGATIVE_INFINITY
+  let waveTimer: number | undefined
   const lastHeardMs = new Map<string, number>()
   const onDirect = (from: string, bytes: Uint8Array): void => {
     if (bans.has(from) || !running) return
@@ -389,13 +390,23 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     for (const entry of receipt.entries) rememberBounded(syncedBeforeGossip, entry.idHex, SYNCED_BEFORE_GOSSIP_MAX)
     feed(receipt.entries)
     // Many new entries at once (a healed partition, a node back from away): offer them to every
-    // peer now, at most once per SYNC_WAVE_INTERVAL_MS. One or two are the everyday overlap with
+    // peer, at most once per SYNC_WAVE_INTERVAL_MS. One or two are the everyday overlap with
     // gossip, and under load most messages bring many: a wave for each made sync rounds a fifth to a
-    // third of the main thread (profiled with 100 nodes). Otherwise only the sender gets its answer.
-    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES && clock.now() - lastWaveMs >= SYNC_WAVE_INTERVAL_MS) {
-      lastWaveMs = clock.now()
-      syncAll()
-    } else syncWith(from)
+    // third of the main thread (profiled with 100 nodes). A wave due within the interval is put off
+    // to its end, not dropped, or the entries would wait for anti-entropy rounds to spread.
+    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES) {
+      const dueInMs = lastWaveMs + SYNC_WAVE_INTERVAL_MS - clock.now()
+      if (dueInMs <= 0) return wave()
+      waveTimer ??= clock.setTimer(dueInMs, wave)
+    }
+    syncWith(from)
+  }
+  const wave = (): void => {
+    if (waveTimer !== undefined) clock.cancelTimer(waveTimer)
+    waveTimer = undefined
+    if (!running) return
+    lastWaveMs = clock.now()
+    syncAll()
   }
 
   const tick = (): void => {
@@ -507,6 +518,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       if (syncTimer !== undefined) clock.cancelTimer(syncTimer)
       if (flushTimer !== undefined) clock.cancelTimer(flushTimer)
       if (commitTimer !== undefined) clock.cancelTimer(commitTimer)
+      if (waveTimer !== undefined) clock.cancelTimer(waveTimer)
       await transport.stop()
       for (const state of syncStates.values()) state.free()
       syncStates.clear()
