@@ -51,11 +51,8 @@ export const SYNCED_BEFORE_GOSSIP_MAX = 10_000
 export const RECENT_ENTRIES_MAX = 1_000
 /** Bans a node lists (with their warrants); past this, peers are still cut off but not listed. */
 export const BANS_MAX = 10_000
-/**
- * Sync messages carrying at least this many new entries have their signatures checked off-thread
- * (a healed partition's messages carry ~100: on the main thread, 100 nodes spent seconds on them).
- */
-export const OFF_THREAD_VERIFY_MIN = 32
+/** Sync messages carrying at least this many new entries have their signatures checked off-thread. */
+export const OFF_THREAD_VERIFY_MIN = 256
 /** A sync message bringing at least this many new entries is passed on to every peer at once. */
 export const SYNC_WAVE_MIN_ENTRIES = 8
 /** A node starts at most one such wave per this interval (the rest get their answer from the next rounds). */
@@ -70,14 +67,10 @@ export const SYNC_INTERVAL_MS_DEFAULT = 10_000
 export const COMMIT_DELAY_MS = 5
 /**
  * How often a node's housekeeping tick runs (document flush check, state root age, a commit left
- * over). Commits have their own timer, so this is off every entry's path; at 50 ms, 100 nodes in a
- * process ran 2,000 ticks a second, a visible share of the main thread (profiled).
+ * over). Commits have their own timer, so this is off every entry's path. 250 ms, with gossiped
+ * changes reaching the document every 10 s instead of 1 s, measured no better under load (100
+ * nodes, three runs of `npm run bench -- swarm`), so both stay as they were.
  */
-export const FLUSH_INTERVAL_MS_DEFAULT = 250
-/**
- * Gossiped changes are applied to the Automerge document at most this often (whatever reads the
- * document, sync included, applies them first). Each apply pays a cost that grows with the
- * document's actor count (one per entry): at 1 s with 100 nodes under load it was 6 % of the main
- * thread, nearly all of it that fixed cost (profiled).
- */
-export const DOC_FLUSH_INTERVAL_MS = 10_000
+export const FLUSH_INTERVAL_MS_DEFAULT = 50
+/** Gossiped changes are applied to the Automerge document at most this often (sync applies them first). */
+export const DOC_FLUSH_INTERVAL_MS = 1_000

@@ -352,7 +352,6 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   /** Ids of entries that arrived by sync and whose gossip copy has not been seen (oldest first). */
   const syncedBeforeGossip = new Set<string>()
   let lastWaveMs = Number.NEGATIVE_INFINITY
-  let waveTimer: number | undefined
   const lastHeardMs = new Map<string, number>()
   const onDirect = (from: string, bytes: Uint8Array): void => {
     if (bans.has(from) || !running) return
@@ -390,23 +389,15 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     for (const entry of receipt.entries) rememberBounded(syncedBeforeGossip, entry.idHex, SYNCED_BEFORE_GOSSIP_MAX)
     feed(receipt.entries)
     // Many new entries at once (a healed partition, a node back from away): offer them to every
-    // peer, at most once per SYNC_WAVE_INTERVAL_MS. One or two are the everyday overlap with
+    // peer now, at most once per SYNC_WAVE_INTERVAL_MS. One or two are the everyday overlap with
     // gossip, and under load most messages bring many: a wave for each made sync rounds a fifth to a
-    // third of the main thread (profiled with 100 nodes). A wave due within the interval is put off
-    // to its end, not dropped, or the entries would wait for anti-entropy rounds to spread.
-    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES) {
-      const dueInMs = lastWaveMs + SYNC_WAVE_INTERVAL_MS - clock.now()
-      if (dueInMs <= 0) return wave()
-      waveTimer ??= clock.setTimer(dueInMs, wave)
-    }
-    syncWith(from)
-  }
-  const wave = (): void => {
-    if (waveTimer !== undefined) clock.cancelTimer(waveTimer)
-    waveTimer = undefined
-    if (!running) return
-    lastWaveMs = clock.now()
-    syncAll()
+    // third of the main thread (profiled with 100 nodes), and putting off the waves due within the
+    // interval instead of dropping them made it worse still (measured). Otherwise only the sender
+    // gets its answer.
+    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES && clock.now() - lastWaveMs >= SYNC_WAVE_INTERVAL_MS) {
+      lastWaveMs = clock.now()
+      syncAll()
+    } else syncWith(from)
   }
 
   const tick = (): void => {
@@ -518,7 +509,6 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       if (syncTimer !== undefined) clock.cancelTimer(syncTimer)
       if (flushTimer !== undefined) clock.cancelTimer(flushTimer)
       if (commitTimer !== undefined) clock.cancelTimer(commitTimer)
-      if (waveTimer !== undefined) clock.cancelTimer(waveTimer)
       await transport.stop()
       for (const state of syncStates.values()) state.free()
       syncStates.clear()
