@@ -204,6 +204,17 @@ describe('ledger document', () => {
     assert.deepEqual(source.heads().sort(), fresh.heads().sort())
   })
 
+  it('takes a whole document smaller than itself into itself instead of adopting it', () => {
+    const alice = authorChain(16, 2)
+    const bob = authorChain(17, 30)
+    const receiver = docWith('cc', bob.entries).doc
+    const receipt = receiver.receiveSyncMessage(LedgerDoc.initSyncState(), wholeDocumentMessage(docWith('aa', alice.entries).doc))
+    assert.ok(receipt.status === 'accept', receipt.status === 'reject' ? receipt.reason : '')
+    assert.deepEqual(new Set(receipt.entries.map((entry) => entry.idHex)), new Set(alice.entries.map((entry) => entry.idHex)))
+    assert.deepEqual(receiver.heads().sort(), docWith('dd', [...alice.entries, ...bob.entries]).doc.heads().sort())
+    assert.equal(receiver.size, 34)
+  })
+
   it('catches up a whole document holding a fork: both entries of the conflicting key arrive', () => {
     const { entries, ledger, signer } = authorChain(11, 1)
     const twin = signEntry({ ...entries[1]!.body, action: { type: 'llm_inference', model: 'm', tokens: 77 }, legs: buildMetered(ledger, signer, { type: 'llm_inference', model: 'm', tokens: 77 }).body.legs, seq: 1, prev: entries[0]!.id }, signer)
