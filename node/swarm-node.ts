@@ -18,7 +18,7 @@ import {
 } from '../ledger/index.ts'
 import { BANS_MAX, COMMIT_DELAY_MS, DOC_FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS_DEFAULT, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_INTERVAL_MS_DEFAULT, SYNC_WAVE_INTERVAL_MS, SYNC_WAVE_MIN_ENTRIES, SYNCED_BEFORE_GOSSIP_MAX } from './constants.ts'
 import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
-import { LedgerDoc, rememberBounded, type LedgerSyncState, type PreparedSync } from './ledger-doc.ts'
+import { LedgerDoc, rememberBounded, type LedgerSyncState, type PreparedSync, type SignatureBatchVerifier } from './ledger-doc.ts'
 import type { NodeLedgerStore } from './node-store.ts'
 import type { BalanceJson, BanJson, EntryJson, NodeMetrics, NodeStatusJson, NodeView, PeerJson } from './node-view.ts'
 import type { Random } from './sim/random.ts'
@@ -41,7 +41,7 @@ export type SwarmNodeComponents = {
    * Checks the signatures of a big sync message off this thread (worker threads in production).
    * Absent: everything is checked on this thread, in order (the simulator's deterministic mode).
    */
-  readonly verifyBatch?: ((entries: readonly SignedEntry[]) => Promise<boolean[]>) | undefined
+  readonly verifyBatch?: SignatureBatchVerifier | undefined
 }
 
 /** Persisted warrants. */
