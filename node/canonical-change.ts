@@ -1,10 +1,13 @@
 /**
  * Encodes the one shape of Automerge change the ledger document is made of (one `set` of a string
  * under a string key in a map, by a one-change actor, at time 0, no message) straight to bytes,
- * together with its hash. Automerge's own `encodeChange` goes through a JS → wasm conversion and
- * costs ~40–60 µs per entry; every node rebuilds the change of every entry it receives (gossip
- * checks, sync, catch-up), so this is on the hot path. `canonical-change.test.ts` holds it byte
- * for byte to Automerge's encoder over the range of shapes the document uses.
+ * together with its hash, and reads that layout back. Every node rebuilds and reads the change of
+ * every entry it receives (gossip checks, sync, catch-up), and Automerge's `encodeChange` and
+ * `decodeChange` go through a JS ↔ wasm conversion: on an entry's change (941 B) this encoder is
+ * 2.6× and this reader 4.7× faster (`npm run bench -- canonical-change`, 7.1 vs 18.4 µs and 4.3
+ * vs 19.8 µs).
+ * `canonical-change.test.ts` holds the encoder byte for byte to Automerge's over the range of
+ * shapes the document uses, and the reader to the same fields.
  *
  * Layout (Automerge binary format, change chunk): magic ‖ checksum ‖ type 1 ‖ uLEB length ‖ body;
  * body = deps ‖ actor ‖ seq ‖ startOp ‖ time ‖ message ‖ other actors ‖ op columns. The hash is
