@@ -14,6 +14,7 @@
  * SHA-256 of type ‖ length ‖ body, the checksum its first 4 bytes.
  */
 import { createHash } from 'node:crypto'
+import { encodeUint8Array as writeVarint, encodingLength as varintLength } from 'uint8-varint'
 
 const MAGIC = [0x85, 0x6f, 0x4a, 0x83]
 const CHUNK_TYPE_CHANGE = 1
@@ -63,24 +64,24 @@ export function encodeMapSetChange(change: MapSetChange): { readonly bytes: Uint
   const keyBytes = Buffer.byteLength(key, 'utf8')
   const valueBytes = Buffer.byteLength(value, 'utf8')
   const valueMeta = valueBytes * 16 + VALUE_TYPE_UTF8
-  const keyColumn = 1 + ulebLength(keyBytes) + keyBytes
+  const keyColumn = 1 + varintLength(keyBytes) + keyBytes
   // Automerge leaves empty columns out (only the raw value can be empty here).
   const columns = (
     [
       [COLUMN_OBJ_ACTOR, 2],
-      [COLUMN_OBJ_COUNTER, 1 + ulebLength(objectCounter)],
+      [COLUMN_OBJ_COUNTER, 1 + varintLength(objectCounter)],
       [COLUMN_KEY_STRING, keyColumn],
       [COLUMN_INSERT, 1],
       [COLUMN_ACTION, 2],
-      [COLUMN_VALUE_META, 1 + ulebLength(valueMeta)],
+      [COLUMN_VALUE_META, 1 + varintLength(valueMeta)],
       [COLUMN_VALUE_RAW, valueBytes],
       [COLUMN_PRED_GROUP, 2],
     ] as const
   ).filter(([, length]) => length > 0)
-  let bodyLength = ulebLength(deps.length) + deps.length * HASH_BYTES + 1 + ACTOR_BYTES + 1 + ulebLength(startOp) + 1 + 1 + 1 + 1 + ACTOR_BYTES + ulebLength(columns.length)
-  for (const [, length] of columns) bodyLength += 1 + ulebLength(length) + length
+  let bodyLength = varintLength(deps.length) + deps.length * HASH_BYTES + 1 + ACTOR_BYTES + 1 + varintLength(startOp) + 1 + 1 + 1 + 1 + ACTOR_BYTES + varintLength(columns.length)
+  for (const [, length] of columns) bodyLength += 1 + varintLength(length) + length
   // Not from Buffer's shared pool: a change may be kept for long, and would pin a pool slab.
-  const bytes = Buffer.allocUnsafeSlow(9 + ulebLength(bodyLength) + bodyLength)
+  const bytes = Buffer.allocUnsafeSlow(9 + varintLength(bodyLength) + bodyLength)
   bytes.set(MAGIC, 0)
   bytes[8] = CHUNK_TYPE_CHANGE
   let offset = writeUleb(bytes, 9, bodyLength)
@@ -119,23 +120,10 @@ export function encodeMapSetChange(change: MapSetChange): { readonly bytes: Uint
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), hash: digest.toString('hex') }
 }
 
-function ulebLength(value: number): number {
-  let length = 1
-  while (value >= 128) {
-    value = Math.floor(value / 128)
-    length++
-  }
-  return length
-}
-
 /** Writes `value` as unsigned LEB128 at `offset`; returns the offset after it. */
 function writeUleb(bytes: Uint8Array, offset: number, value: number): number {
-  while (value >= 128) {
-    bytes[offset++] = (value % 128) | 0x80
-    value = Math.floor(value / 128)
-  }
-  bytes[offset++] = value
-  return offset
+  writeVarint(value, bytes, offset)
+  return offset + varintLength(value)
 }
 
 /**
@@ -207,6 +195,7 @@ class Reader {
     this.#take(count)
   }
 
+  /** Unsigned LEB128, read here rather than by `uint8-varint`, whose decoder does not say how many bytes it took. */
   uleb(): number {
     let value = 0
     for (let shift = 0; shift < 35; shift += 7) {

@@ -223,8 +223,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   /** Gives entries the document took to the ledger; acts on what the ledger says. */
   const feed = (entries: readonly SignedEntry[]): void => {
     if (entries.length === 0) return
-    storeDirty = true
-    scheduleCommit()
+    markDirty()
     for (const entry of entries) {
       remember(entry)
       const verdict: AddVerdict = store.admit(entry)
@@ -436,6 +435,10 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   // everything that arrived meanwhile (group commit) instead of queueing one each. A commit starts
   // {@link COMMIT_DELAY_MS} after the first new entry, not on the next flush tick: it is on the path
   // of every entry's durability.
+  const markDirty = (): void => {
+    storeDirty = true
+    scheduleCommit()
+  }
   const scheduleCommit = (): void => {
     if (commitTimer !== undefined || flushInFlight || !running) return
     commitTimer = clock.setTimer(COMMIT_DELAY_MS, commit)
@@ -462,8 +465,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
 
   const appendOwn = (entry: SignedEntry): SignedEntry => {
     store.appendOwn(entry)
-    storeDirty = true
-    scheduleCommit()
+    markDirty()
     remember(entry)
     const added = doc.add(entry)
     if (added !== undefined) transport.publish(TOPICS.entries, sealEnvelope(ENVELOPE_KINDS.entryChange, added.change, signer))
