@@ -54,6 +54,8 @@ export type BackendDoc = {
   getMissingDeps(heads?: readonly string[]): string[]
   getChangeByHash(hash: string): Uint8Array | null
   getChanges(haveDeps: readonly string[]): Uint8Array[]
+  /** The changes `other` holds and this document does not. */
+  getChangesAdded(other: BackendDoc): Uint8Array[]
   generateSyncMessage(state: BackendSyncState): Uint8Array | null
   receiveSyncMessage(state: BackendSyncState, message: Uint8Array): void
   putObject(obj: string, prop: string, value: object): string

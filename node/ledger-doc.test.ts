@@ -260,6 +260,31 @@ describe('ledger document', () => {
     assert.equal(fresh.size, 5)
   })
 
+  it('takes a document carrying entries it holds without reading them again, and refuses one whose value only shares a held signature', () => {
+    const alice = authorChain(18, 5)
+    const source = docWith('aa', alice.entries).doc
+    const receiver = docWith('bb', alice.entries.slice(0, 4)).doc
+    const receipt = receiver.receiveSyncMessage(LedgerDoc.initSyncState(), wholeDocumentMessage(source))
+    assert.ok(receipt.status === 'accept', receipt.status === 'reject' ? receipt.reason : '')
+    assert.deepEqual(receipt.entries.map((entry) => entry.idHex), alice.entries.slice(4).map((entry) => entry.idHex))
+    assert.deepEqual(receiver.heads().sort(), source.heads().sort())
+    // Seq 2's value: another entry's bytes under the held seq-2 entry's signature. Matched by its
+    // signature, it is read as the held entry, yet its change is not that entry's: refused.
+    const base = docWith('cc', alice.entries.slice(0, 2)).doc
+    const canonical = automergeBackend.decodeChange(docWith('dd', alice.entries.slice(0, 3)).changes[2]!)
+    const [rawText] = encodeDocEntry(alice.entries[3]!).split('.')
+    const [, sigText] = encodeDocEntry(alice.entries[2]!).split('.')
+    const ops = canonical.ops.map((op) => ({ ...op, value: new Automerge.ImmutableString(`${rawText}.${sigText}`) }))
+    const handle = automergeBackend.load(base.save())
+    handle.applyChanges([automergeBackend.encodeChange({ ...canonical, ops })])
+    const holder = docWith('ee', alice.entries.slice(0, 3)).doc
+    const headsBefore = holder.heads()
+    const forged = holder.receiveSyncMessage(LedgerDoc.initSyncState(), withDocument(wholeDocumentMessage(base), handle.save()))
+    assert.equal(forged.status, 'reject')
+    assert.deepEqual(holder.heads(), headsBefore)
+    assert.equal(holder.size, 3)
+  })
+
   it('hands a big document to the signature check slice by slice while reading it, and acts on the verdicts', async () => {
     const alice = authorChain(14, 2_100)
     const message = wholeDocumentMessage(docWith('aa', alice.entries).doc)

@@ -175,6 +175,8 @@ type CarriedDocument = {
   /** Every entry in the document (winners of conflicting keys only), in ledger order. */
   readonly entries: readonly SignedEntry[]
   readonly chunkKeys: readonly string[]
+  /** The entries the receiving document holds: reading and checking this one takes them as they are. */
+  readonly known: KnownEntries
   /** Set by the first check: the change hash of every entry (and every entry) when canonical, else the reason. */
   canonical?: CanonicalDocument | string
 }
@@ -195,6 +197,21 @@ type CarriedChanges = {
 /** Entries of a loaded document are handed on (to signature checks) in slices of this many as they are decoded. */
 const DOCUMENT_SLICE_ENTRIES = 1024
 
+/**
+ * The entries a document holds already, so a document that carries them again (Automerge sends the
+ * whole document when most of it is news, e.g. after a partition heals) does not decode them or
+ * rebuild their changes again. A match needs no further check: the heads comparison in
+ * {@link canonicalHashes} rebuilds the document's history from what the lookups return, so a value
+ * that is not byte for byte the known entry's, or a change that is not its canonical change, makes
+ * the heads differ and the document is refused.
+ */
+type KnownEntries = {
+  /** The entry whose signature is this base64url text, if held. */
+  bySignature(signatureText: string): SignedEntry | undefined
+  /** The canonical change hash of a held entry, by entry id. */
+  changeHash(idHex: string): string | undefined
+}
+
 type DocumentRead = { readonly ok: true; readonly entries: SignedEntry[]; readonly chunkKeys: string[] } | { readonly ok: false; readonly reason: string }
 
 /**
@@ -203,14 +220,18 @@ type DocumentRead = { readonly ok: true; readonly entries: SignedEntry[]; readon
  * the winner (~6× cheaper: Automerge materializes the state in one call), and then `onSlice` sees
  * the decoded entries as they come, so checking their signatures can start before the last one.
  */
-function readDocumentEntries(handle: BackendDoc, conflicts: boolean, onSlice?: (slice: readonly SignedEntry[], total: number) => void): DocumentRead {
+function readDocumentEntries(handle: BackendDoc, conflicts: boolean, known: KnownEntries, onSlice?: (slice: readonly SignedEntry[], total: number) => void): DocumentRead {
   const entries: SignedEntry[] = []
   const chunkKeys: string[] = []
   const take = (key: string, seqKey: string, value: unknown): string | undefined => {
-    const decoded = decodeDocEntry(value)
-    if (!decoded.ok) return `an entry does not decode: ${decoded.reason}`
-    if (String(decoded.entry.body.seq) !== seqKey || chunkKey(decoded.entry.authorHex, decoded.entry.body.seq) !== key) return 'an entry is not where its author and seq put it'
-    entries.push(decoded.entry)
+    let entry = typeof value === 'string' && value.length > SIGNATURE_BASE64URL_CHARS ? known.bySignature(value.slice(-SIGNATURE_BASE64URL_CHARS)) : undefined
+    if (entry === undefined) {
+      const decoded = decodeDocEntry(value)
+      if (!decoded.ok) return `an entry does not decode: ${decoded.reason}`
+      entry = decoded.entry
+    }
+    if (String(entry.body.seq) !== seqKey || chunkKey(entry.authorHex, entry.body.seq) !== key) return 'an entry is not where its author and seq put it'
+    entries.push(entry)
     return undefined
   }
   if (conflicts) {
@@ -262,14 +283,15 @@ function inLedgerOrder(entries: SignedEntry[]): SignedEntry[] {
  * entries equal the loaded document's heads, its history is those changes and nothing else (and a
  * checked load guarantees its state is that history's).
  */
-function canonicalHashes(handle: BackendDoc, entries: readonly SignedEntry[], chunkKeys: readonly string[]): Map<string, string> | undefined {
+function canonicalHashes(handle: BackendDoc, entries: readonly SignedEntry[], chunkKeys: readonly string[], known: KnownEntries): Map<string, string> | undefined {
   const hashes = new Map<string, string>()
   const notHeads = new Set<string>()
   const bySeq = [...entries].sort((a, b) => a.body.seq - b.body.seq)
   for (const entry of bySeq) {
     const prevHash = entry.body.seq === 0 ? undefined : hashes.get(toHex(entry.body.prev!))
     if (entry.body.seq !== 0 && prevHash === undefined) return undefined
-    const { hash } = entryChange(entry, prevHash)
+    // A held entry's change is canonical, and the canonical change is a function of the entry alone.
+    const hash = known.changeHash(entry.idHex) ?? entryChange(entry, prevHash).hash
     hashes.set(entry.idHex, hash)
     if (prevHash !== undefined) notHeads.add(prevHash)
     notHeads.add(chunkChange(chunkKey(entry.authorHex, entry.body.seq)).hash)
@@ -292,11 +314,11 @@ type CanonicalDocument = { readonly hashes: ReadonlyMap<string, string>; readonl
 function checkDocument(carried: CarriedDocument): CanonicalDocument | string {
   if (carried.canonical !== undefined) return carried.canonical
   let checked: CanonicalDocument | undefined
-  const hashes = canonicalHashes(carried.handle, carried.entries, carried.chunkKeys)
+  const hashes = canonicalHashes(carried.handle, carried.entries, carried.chunkKeys, carried.known)
   if (hashes !== undefined) checked = { hashes, entries: carried.entries }
   else {
-    const all = readDocumentEntries(carried.handle, true)
-    const allHashes = all.ok ? canonicalHashes(carried.handle, all.entries, all.chunkKeys) : undefined
+    const all = readDocumentEntries(carried.handle, true, carried.known)
+    const allHashes = all.ok ? canonicalHashes(carried.handle, all.entries, all.chunkKeys, carried.known) : undefined
     if (all.ok && allHashes !== undefined) checked = { hashes: allHashes, entries: all.entries }
   }
   carried.canonical = checked ?? 'the document is not made of canonical changes of its entries'
@@ -471,6 +493,12 @@ export class LedgerDoc {
   #handle: BackendDoc
   /** Entry id hex → hash of the change that added it (in the document or staged). */
   readonly #changeHashes = new Map<string, string>()
+  /** Held entries by the base64url text of their signature (how the document spells it). */
+  readonly #bySignature = new Map<string, SignedEntry>()
+  readonly #known: KnownEntries = {
+    bySignature: (signatureText) => this.#bySignature.get(signatureText),
+    changeHash: (idHex) => this.#changeHashes.get(idHex),
+  }
   readonly #chunks = new Set<string>()
   #staged: Uint8Array[] = []
   /** Entries waiting for their prev, by the prev's id hex. */
@@ -770,13 +798,13 @@ export class LedgerDoc {
     } catch {
       return { reason: 'a document chunk does not load' }
     }
-    const read = readDocumentEntries(handle, false, onSlice)
+    const read = readDocumentEntries(handle, false, this.#known, onSlice)
     const reason = !read.ok ? read.reason : read.entries.length > LEDGER_DOC_ENTRIES_MAX ? `more than ${LEDGER_DOC_ENTRIES_MAX} entries` : undefined
     if (!read.ok || reason !== undefined) {
       handle.free()
       return { reason: reason ?? 'unreadable' }
     }
-    return { kind: 'document', chunk, digest, handle, entries: read.entries, chunkKeys: read.chunkKeys }
+    return { kind: 'document', chunk, digest, handle, entries: read.entries, chunkKeys: read.chunkKeys, known: this.#known }
   }
 
   /**
@@ -787,7 +815,8 @@ export class LedgerDoc {
   #adoptDocument(carried: CarriedDocument, checked: CanonicalDocument): SignedEntry[] {
     this.flush()
     if (this.#changeHashes.size <= checked.entries.length) {
-      carried.handle.applyChanges(this.#handle.getChanges([]))
+      // Only what the loaded document lacks: after a partition heals, most of this one's changes are in it.
+      carried.handle.applyChanges(carried.handle.getChangesAdded(this.#handle))
       this.#handle.free()
       this.#handle = carried.handle
     } else {
@@ -813,6 +842,7 @@ export class LedgerDoc {
 
   #index(entry: SignedEntry, hash: string): void {
     this.#changeHashes.set(entry.idHex, hash)
+    this.#bySignature.set(Buffer.from(entry.sig.buffer, entry.sig.byteOffset, entry.sig.byteLength).toString('base64url'), entry)
     this.#knownChanges.add(hash)
     this.#chunks.add(chunkKey(entry.authorHex, entry.body.seq))
   }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { buildMetered, DEVNET_RULES, signEntry, toHex, type SignedEntry } from '../ledger/index.ts'
 import { memoryNodeStore } from './node-store.ts'
 import { createSeededRandom } from './sim/random.ts'
-import { createSwarmNode } from './swarm-node.ts'
+import { createSwarmNode, type SwarmNode } from './swarm-node.ts'
 import { ENVELOPE_KINDS, sealEnvelope } from './envelope.ts'
 import { LedgerDoc } from './ledger-doc.ts'
 import { createSimulatedSwarm, type SimulatedSwarm } from './sim/swarm-scenario.ts'
@@ -137,6 +137,51 @@ describe('swarm node core on the simulated network', () => {
     swarm.clock.advance(5_000)
     assertConverged(swarm)
     assert.equal(away!.status().entries.counted, swarm.authored.size)
+    await swarm.stop()
+  })
+
+  it('passes an old entry learned by sync on to every peer at once, not at the next anti-entropy round', async () => {
+    // A ring 0-1-2-3-0 with anti-entropy rounds a minute apart; node 0, cut off from everyone, writes
+    // an entry nobody gossiped, then reaches node 1 only.
+    const swarm = createSimulatedSwarm({ seed: 12, nodeCount: 4, chords: 0, syncIntervalMs: 60_000 })
+    await swarm.start()
+    swarm.clock.advance(2_000)
+    const [loner, first, second, third] = swarm.nodes as [SwarmNode, SwarmNode, SwarmNode, SwarmNode]
+    swarm.connections.disconnect(loner.nodeId, first.nodeId)
+    swarm.connections.disconnect(loner.nodeId, third.nodeId)
+    const unseen = loner.appendMetered({ type: 'llm_inference', model: 'm', tokens: 3 })
+    swarm.clock.advance(10_000)
+    assert.equal(second.store.ledger.standing(unseen.idHex), undefined)
+    swarm.connections.connect(loner.nodeId, first.nodeId)
+    swarm.clock.advance(2_000)
+    for (const node of [first, second, third]) assert.equal(node.store.ledger.standing(unseen.idHex)?.status, 'counted', `node ${node.nodeId.slice(0, 8)} has the entry`)
+    assertConverged(swarm)
+    await swarm.stop()
+  })
+
+  it('does not pass old entries learned by sync on while gossip itself runs late (they are its backlog)', async () => {
+    const swarm = createSimulatedSwarm({ seed: 12, nodeCount: 4, chords: 0, syncIntervalMs: 60_000 })
+    await swarm.start()
+    swarm.clock.advance(2_000)
+    const [loner, first, second, third] = swarm.nodes as [SwarmNode, SwarmNode, SwarmNode, SwarmNode]
+    swarm.connections.disconnect(loner.nodeId, first.nodeId)
+    swarm.connections.disconnect(loner.nodeId, third.nodeId)
+    const unseen = loner.appendMetered({ type: 'llm_inference', model: 'm', tokens: 3 })
+    swarm.clock.advance(10_000)
+    // Gossip brings node 1 an entry written 6 s ago: gossip is running late there.
+    const signer = swarm.signers[3]!
+    const chain = [...third.store.ledger.entries()].filter((entry) => entry.authorHex === third.nodeId)
+    const late = buildMetered(third.store.ledger, signer, { type: 'llm_inference', model: 'm', tokens: 4 }, { timestamp: swarm.clock.now() - 6_000 })
+    swarm.connections.injectGossip(second.nodeId, first.nodeId, TOPICS.entries, sealEnvelope(ENVELOPE_KINDS.entryChange, changeFor(chain, late), signer))
+    swarm.clock.advance(100)
+    assert.equal(first.store.ledger.standing(late.idHex)?.status, 'counted')
+    swarm.connections.connect(loner.nodeId, first.nodeId)
+    swarm.clock.advance(2_000)
+    assert.equal(first.store.ledger.standing(unseen.idHex)?.status, 'counted', 'node 1 synced with the loner')
+    assert.equal(second.store.ledger.standing(unseen.idHex), undefined, 'node 1 did not pass it on at once')
+    // Anti-entropy still brings it everywhere.
+    swarm.clock.advance(130_000)
+    assertConverged(swarm)
     await swarm.stop()
   })
 

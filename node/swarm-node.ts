@@ -16,7 +16,7 @@ import {
   type MeteredAction,
   type SignedEntry,
 } from '../ledger/index.ts'
-import { BANS_MAX, COMMIT_DELAY_MS, DOC_FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS_DEFAULT, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_INTERVAL_MS_DEFAULT, SYNC_WAVE_INTERVAL_MS, SYNC_WAVE_MIN_ENTRIES, SYNCED_BEFORE_GOSSIP_MAX } from './constants.ts'
+import { BANS_MAX, COMMIT_DELAY_MS, DOC_FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS_DEFAULT, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_INTERVAL_MS_DEFAULT, SYNC_WAVE_ENTRY_AGE_MS, SYNC_WAVE_INTERVAL_MS, SYNC_WAVE_MIN_ENTRIES, SYNCED_BEFORE_GOSSIP_MAX } from './constants.ts'
 import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
 import { LedgerDoc, rememberBounded, type LedgerSyncState, type PreparedSync, type SignatureBatchVerifier } from './ledger-doc.ts'
 import type { NodeLedgerStore } from './node-store.ts'
@@ -279,7 +279,9 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       return 'ignore'
     }
     if (check.status === 'valid' && check.entry.authorHex === envelope.publisherHex) {
-      latencySamples.push(Math.max(0, clock.now() - check.entry.body.timestamp))
+      const delayMs = clock.now() - check.entry.body.timestamp
+      latencySamples.push(Math.max(0, delayMs))
+      if (delayMs > SYNC_WAVE_ENTRY_AGE_MS) lastLateGossipMs = clock.now()
       if (latencySamples.length > 10_000) latencySamples = latencySamples.slice(-5_000)
       feed([check.entry, ...doc.stageChecked(check)])
       return 'accept'
@@ -351,6 +353,8 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   /** Ids of entries that arrived by sync and whose gossip copy has not been seen (oldest first). */
   const syncedBeforeGossip = new Set<string>()
   let lastWaveMs = Number.NEGATIVE_INFINITY
+  /** When gossip last brought an entry older than SYNC_WAVE_ENTRY_AGE_MS (gossip running late). */
+  let lastLateGossipMs = Number.NEGATIVE_INFINITY
   const lastHeardMs = new Map<string, number>()
   const onDirect = (from: string, bytes: Uint8Array): void => {
     if (bans.has(from) || !running) return
@@ -387,16 +391,34 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     if (receipt.status === 'reject') return rejectSync(from, receipt.reason)
     for (const entry of receipt.entries) rememberBounded(syncedBeforeGossip, entry.idHex, SYNCED_BEFORE_GOSSIP_MAX)
     feed(receipt.entries)
-    // Many new entries at once (a healed partition, a node back from away): offer them to every
-    // peer now, at most once per SYNC_WAVE_INTERVAL_MS. One or two are the everyday overlap with
-    // gossip, and under load most messages bring many: a wave for each made sync rounds a fifth to a
-    // third of the main thread (profiled with 100 nodes). Putting off a wave due within the interval
-    // instead of dropping it measured no faster to heal a 100-node partition. Otherwise only the
-    // sender gets its answer.
-    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES && clock.now() - lastWaveMs >= SYNC_WAVE_INTERVAL_MS) {
-      lastWaveMs = clock.now()
-      syncAll()
-    } else syncWith(from)
+    // Entries gossip will not bring to this node's peers either go to every peer (a wave, at most
+    // one per SYNC_WAVE_INTERVAL_MS): many at once (a healed partition, a node back from away), or old
+    // ones while gossip runs on time (written by a node cut off from everyone). Measured with 100
+    // nodes: a wave for every message with a few young entries (the everyday overlap with gossip)
+    // took a fifth to a third of the main thread; waving old entries while gossip itself ran late fed
+    // that lateness (10–15 % of entries not durable in time); dropping a wave due within the interval,
+    // or not waving a few old entries, left a 20–25 s tail to a healed partition. The sender gets its
+    // answer now either way.
+    const now = clock.now()
+    const gossipOnTime = now - lastLateGossipMs > SYNC_WAVE_ENTRY_AGE_MS
+    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES || (gossipOnTime && receipt.entries.some((entry) => now - entry.body.timestamp > SYNC_WAVE_ENTRY_AGE_MS))) requestWave(from)
+    else syncWith(from)
+  }
+  let waveTimer: number | undefined
+  /** Syncs with every peer now if the last wave is older than the interval, else once it is (one wave pending at most). */
+  const requestWave = (from: string): void => {
+    if (waveTimer !== undefined) return syncWith(from)
+    const wait = lastWaveMs + SYNC_WAVE_INTERVAL_MS - clock.now()
+    if (wait <= 0) return wave()
+    syncWith(from)
+    waveTimer = clock.setTimer(wait, () => {
+      waveTimer = undefined
+      if (running) wave()
+    })
+  }
+  const wave = (): void => {
+    lastWaveMs = clock.now()
+    syncAll()
   }
 
   const tick = (): void => {
@@ -511,6 +533,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       if (syncTimer !== undefined) clock.cancelTimer(syncTimer)
       if (flushTimer !== undefined) clock.cancelTimer(flushTimer)
       if (commitTimer !== undefined) clock.cancelTimer(commitTimer)
+      if (waveTimer !== undefined) clock.cancelTimer(waveTimer)
       await transport.stop()
       for (const state of syncStates.values()) state.free()
       syncStates.clear()

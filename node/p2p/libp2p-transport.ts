@@ -28,6 +28,7 @@ import type { Topic, Transport, TransportHandlers, Verdict } from '../transport.
 import { createPubsub, GOSSIP_MESSAGE_BYTES_MAX } from './pubsub.ts'
 import { createSyncFrameDecoder, encodeSyncFrame, SYNC_PROTOCOL } from './sync-stream.ts'
 import { halveYamuxWindowUpdates } from './yamux-window-updates.ts'
+import { noiseCrypto } from './noise-crypto.ts'
 
 /** Where a node listens unless told otherwise: loopback only, any free port. */
 export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = ['/ip4/127.0.0.1/tcp/0']
@@ -229,7 +230,7 @@ export async function createLibp2pTransport(options: Libp2pTransportOptions): Pr
     privateKey,
     addresses: { listen },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     services: { identify: identify(), pubsub: createPubsub() },
     connectionManager: {
