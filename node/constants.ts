@@ -51,23 +51,18 @@ export const SYNCED_BEFORE_GOSSIP_MAX = 10_000
 export const RECENT_ENTRIES_MAX = 1_000
 /** Bans a node lists (with their warrants); past this, peers are still cut off but not listed. */
 export const BANS_MAX = 10_000
-/**
- * Sync messages carrying at least this many new entries have their signatures checked off-thread.
- * From 32, a healed 100-node partition's messages (~100 entries each) went to the workers too; under
- * load, 10–35 % of entries were then not durable in time in three of five 100-node swarm runs, and
- * in none of three at 256 (the workers share the second core with the storage thread).
- */
+/** Sync messages carrying at least this many new entries have their signatures checked off-thread. */
 export const OFF_THREAD_VERIFY_MIN = 256
 /** A sync message bringing at least this many new entries is passed on to every peer at once. */
 export const SYNC_WAVE_MIN_ENTRIES = 8
 /**
  * A sync message bringing an entry older than this is passed on to every peer too, however few it
- * brings, unless gossip brought an entry this late in the last as many ms: with gossip on time, its
- * peers will not get such an entry by gossip either (written by a node cut off from everyone); with
- * gossip running late, it is gossip's backlog, on its way.
+ * brings: its peers will not get it by gossip either (written by a node cut off from everyone).
+ * Not while gossip runs late (brought an entry this late in the last as many ms): old entries are
+ * then gossip's backlog, on its way.
  */
 export const SYNC_WAVE_ENTRY_AGE_MS = 5_000
-/** A node starts at most one such wave per this interval; one due sooner is put off until then, never dropped. */
+/** A node starts at most one wave per this interval: a wave for many entries due sooner is not started; one for old entries is put off until then. */
 export const SYNC_WAVE_INTERVAL_MS = 500
 /**
  * How often a node runs anti-entropy with one random peer. Gossip carries the news and gossipsub

@@ -159,7 +159,7 @@ describe('swarm node core on the simulated network', () => {
     await swarm.stop()
   })
 
-  it('does not pass old entries learned by sync on while gossip itself runs late (they are its backlog)', async () => {
+  it('passes nothing learned by sync on while gossip itself runs late (it is gossip\'s backlog)', async () => {
     const swarm = createSimulatedSwarm({ seed: 12, nodeCount: 4, chords: 0, syncIntervalMs: 60_000 })
     await swarm.start()
     swarm.clock.advance(2_000)

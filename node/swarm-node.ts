@@ -391,17 +391,18 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     if (receipt.status === 'reject') return rejectSync(from, receipt.reason)
     for (const entry of receipt.entries) rememberBounded(syncedBeforeGossip, entry.idHex, SYNCED_BEFORE_GOSSIP_MAX)
     feed(receipt.entries)
-    // Entries gossip will not bring to this node's peers either go to every peer (a wave, at most
-    // one per SYNC_WAVE_INTERVAL_MS): many at once (a healed partition, a node back from away), or old
-    // ones while gossip runs on time (written by a node cut off from everyone). Measured with 100
-    // nodes: a wave for every message with a few young entries (the everyday overlap with gossip)
-    // took a fifth to a third of the main thread; waving old entries while gossip itself ran late fed
-    // that lateness (10–15 % of entries not durable in time); dropping a wave due within the interval,
-    // or not waving a few old entries, left a 20–25 s tail to a healed partition. The sender gets its
-    // answer now either way.
+    // Entries gossip will not bring to this node's peers either go to every peer (a wave). Many at
+    // once (a healed partition, a node back from away): a wave, at most one per
+    // SYNC_WAVE_INTERVAL_MS, none if the last is more recent. Old ones while gossip runs on time
+    // (written by a node cut off from everyone): a wave, put off if the last is more recent, never
+    // dropped; a few such entries, not waved, waited for anti-entropy rounds: the 20–25 s tail of a
+    // healed 100-node partition. While gossip runs late, old entries are its backlog, on its way, and
+    // waves would only add load. A wave for every message with a few young entries (the everyday
+    // overlap with gossip) took a fifth to a third of the main thread (profiled with 100 nodes). The
+    // sender gets its answer now either way.
     const now = clock.now()
-    const gossipOnTime = now - lastLateGossipMs > SYNC_WAVE_ENTRY_AGE_MS
-    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES || (gossipOnTime && receipt.entries.some((entry) => now - entry.body.timestamp > SYNC_WAVE_ENTRY_AGE_MS))) requestWave(from)
+    if (receipt.entries.length >= SYNC_WAVE_MIN_ENTRIES && now - lastWaveMs >= SYNC_WAVE_INTERVAL_MS) wave()
+    else if (now - lastLateGossipMs > SYNC_WAVE_ENTRY_AGE_MS && receipt.entries.some((entry) => now - entry.body.timestamp > SYNC_WAVE_ENTRY_AGE_MS)) requestWave(from)
     else syncWith(from)
   }
   let waveTimer: number | undefined

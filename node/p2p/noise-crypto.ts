@@ -1,8 +1,9 @@
 /**
  * The crypto the swarm's Noise handshakes run on: `@chainsafe/libp2p-noise`'s default for Node
  * (OpenSSL for SHA-256 and X25519, its chacha20-poly1305), with HKDF from OpenSSL too. The default
- * derives HKDF keys in JavaScript (@noble/hashes), and with 100 nodes in a process reconnecting
- * after a partition, that was a tenth of the main thread (profiled). Same RFC 5869 output.
+ * derives HKDF keys in JavaScript (@noble/hashes): with 100 nodes in a process reconnecting after a
+ * partition, that was a tenth of the main thread (profiled). OpenSSL's takes half the time (16 µs
+ * against 33 µs per derivation, measured). Same RFC 5869 output.
  */
 import { hkdfSync } from 'node:crypto'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
