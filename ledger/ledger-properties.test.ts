@@ -83,6 +83,28 @@ describe('Ledger properties', () => {
     assert.ok(held > 0, 'no over-granted pool generated')
   })
 
+  it('a held payout counts again when an entry of a frozen author settles the chain that funds its pool (found by the property above)', () => {
+    // b3df's receive waits for a934's transfer; b3df's mint behind it funds swarm:bounty; b1e9's payout
+    // from swarm:bounty arrives first and is held; a934 is frozen by a fork before its transfer arrives.
+    const workload: WorkloadStep[] = [
+      ...genesis,
+      { kind: 2, who: 349957339, target: 1839466143, amount: 0 },
+      { kind: 4, who: 0, target: 0, amount: 0 },
+      { kind: 9, who: 361831793, target: 0, amount: 0 },
+      { kind: 10, who: 27, target: 0, amount: 0 },
+      { kind: 2, who: 0, target: 0, amount: 0 },
+      { kind: 1, who: 0, target: 0, amount: 0 },
+      { kind: 2, who: 0, target: 0, amount: 0 },
+      { kind: 6, who: 0, target: 0, amount: 0 },
+      { kind: 4, who: 0, target: 0, amount: 0 },
+    ]
+    const entries = buildWorkload(workload, signers)
+    const expected = snapshot(feed(entries))
+    const ledger = feed(shuffled(entries, -368911917))
+    assert.equal(ledger.heldCount, 0)
+    assert.equal(snapshot(ledger), expected)
+  })
+
   it('unauthorized spend is impossible: forged legs that debit an account the author does not own are refused', () => {
     const ledger = devnetLedger()
     for (const signer of signers) fund(ledger, signer, 500n * IPPC)

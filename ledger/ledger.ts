@@ -392,7 +392,9 @@ export class Ledger {
       }
     }
     state.run(queue)
-    if (state.needsRecompute) this.#recompute()
+    // While a payout is held, who waits for a pool is decided on totals: what settled here (a
+    // receive of this entry, now void, and the chain behind it) may have funded the pool.
+    if (state.needsRecompute || state.hold.size > 0) this.#recompute()
   }
 
   #recompute(): void {
