@@ -25,6 +25,22 @@ function changeFor(chain: readonly SignedEntry[], entry: SignedEntry): Uint8Arra
   return added.change
 }
 
+/**
+ * A ring 0-1-2-3-0 with anti-entropy rounds a minute apart, where node 0, cut off from everyone,
+ * wrote an entry 10 s ago that nobody gossiped; node 0 is still cut off.
+ */
+async function lonerWithUnseenEntry(): Promise<{ swarm: SimulatedSwarm; loner: SwarmNode; first: SwarmNode; second: SwarmNode; third: SwarmNode; unseen: SignedEntry }> {
+  const swarm = createSimulatedSwarm({ seed: 12, nodeCount: 4, chords: 0, syncIntervalMs: 60_000 })
+  await swarm.start()
+  swarm.clock.advance(2_000)
+  const [loner, first, second, third] = swarm.nodes as [SwarmNode, SwarmNode, SwarmNode, SwarmNode]
+  swarm.connections.disconnect(loner.nodeId, first.nodeId)
+  swarm.connections.disconnect(loner.nodeId, third.nodeId)
+  const unseen = loner.appendMetered({ type: 'llm_inference', model: 'm', tokens: 3 })
+  swarm.clock.advance(10_000)
+  return { swarm, loner, first, second, third, unseen }
+}
+
 describe('swarm node core on the simulated network', () => {
   it('replays: the same seed gives the same event log and state roots, byte for byte', async () => {
     const run = async () => {
@@ -141,16 +157,7 @@ describe('swarm node core on the simulated network', () => {
   })
 
   it('passes an old entry learned by sync on to every peer at once, not at the next anti-entropy round', async () => {
-    // A ring 0-1-2-3-0 with anti-entropy rounds a minute apart; node 0, cut off from everyone, writes
-    // an entry nobody gossiped, then reaches node 1 only.
-    const swarm = createSimulatedSwarm({ seed: 12, nodeCount: 4, chords: 0, syncIntervalMs: 60_000 })
-    await swarm.start()
-    swarm.clock.advance(2_000)
-    const [loner, first, second, third] = swarm.nodes as [SwarmNode, SwarmNode, SwarmNode, SwarmNode]
-    swarm.connections.disconnect(loner.nodeId, first.nodeId)
-    swarm.connections.disconnect(loner.nodeId, third.nodeId)
-    const unseen = loner.appendMetered({ type: 'llm_inference', model: 'm', tokens: 3 })
-    swarm.clock.advance(10_000)
+    const { swarm, loner, first, second, third, unseen } = await lonerWithUnseenEntry()
     assert.equal(second.store.ledger.standing(unseen.idHex), undefined)
     swarm.connections.connect(loner.nodeId, first.nodeId)
     swarm.clock.advance(2_000)
@@ -160,14 +167,7 @@ describe('swarm node core on the simulated network', () => {
   })
 
   it('passes nothing learned by sync on while gossip itself runs late (it is gossip\'s backlog)', async () => {
-    const swarm = createSimulatedSwarm({ seed: 12, nodeCount: 4, chords: 0, syncIntervalMs: 60_000 })
-    await swarm.start()
-    swarm.clock.advance(2_000)
-    const [loner, first, second, third] = swarm.nodes as [SwarmNode, SwarmNode, SwarmNode, SwarmNode]
-    swarm.connections.disconnect(loner.nodeId, first.nodeId)
-    swarm.connections.disconnect(loner.nodeId, third.nodeId)
-    const unseen = loner.appendMetered({ type: 'llm_inference', model: 'm', tokens: 3 })
-    swarm.clock.advance(10_000)
+    const { swarm, loner, first, second, third, unseen } = await lonerWithUnseenEntry()
     // Gossip brings node 1 an entry written 6 s ago: gossip is running late there.
     const signer = swarm.signers[3]!
     const chain = [...third.store.ledger.entries()].filter((entry) => entry.authorHex === third.nodeId)
