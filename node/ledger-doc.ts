@@ -54,7 +54,12 @@ const GENESIS_HASH = automergeBackend.decodeChange(LEDGER_GENESIS_CHANGE).hash
  * encodeDocEntry(entry) // 'omF2AWZhdXRob3JYI….Zk3t…'
  */
 export function encodeDocEntry(entry: SignedEntry): string {
-  return `${Buffer.from(entry.raw).toString('base64url')}.${Buffer.from(entry.sig).toString('base64url')}`
+  return `${Buffer.from(entry.raw).toString('base64url')}.${signatureText(entry)}`
+}
+
+/** How the document spells an entry's signature: the part of its value after the dot. */
+function signatureText(entry: SignedEntry): string {
+  return Buffer.from(entry.sig.buffer, entry.sig.byteOffset, entry.sig.byteLength).toString('base64url')
 }
 
 /**
@@ -493,10 +498,18 @@ export class LedgerDoc {
   #handle: BackendDoc
   /** Entry id hex → hash of the change that added it (in the document or staged). */
   readonly #changeHashes = new Map<string, string>()
-  /** Held entries by the base64url text of their signature (how the document spells it). */
+  /** Held entries by the text of their signature, filled when a document is read (off the gossip path). */
   readonly #bySignature = new Map<string, SignedEntry>()
+  /** Entries indexed since the last document read, not yet in {@link LedgerDoc.#bySignature}. */
+  #unspelled: SignedEntry[] = []
   readonly #known: KnownEntries = {
-    bySignature: (signatureText) => this.#bySignature.get(signatureText),
+    bySignature: (text) => {
+      if (this.#unspelled.length > 0) {
+        for (const entry of this.#unspelled) this.#bySignature.set(signatureText(entry), entry)
+        this.#unspelled = []
+      }
+      return this.#bySignature.get(text)
+    },
     changeHash: (idHex) => this.#changeHashes.get(idHex),
   }
   readonly #chunks = new Set<string>()
@@ -842,7 +855,7 @@ export class LedgerDoc {
 
   #index(entry: SignedEntry, hash: string): void {
     this.#changeHashes.set(entry.idHex, hash)
-    this.#bySignature.set(Buffer.from(entry.sig.buffer, entry.sig.byteOffset, entry.sig.byteLength).toString('base64url'), entry)
+    this.#unspelled.push(entry)
     this.#knownChanges.add(hash)
     this.#chunks.add(chunkKey(entry.authorHex, entry.body.seq))
   }
