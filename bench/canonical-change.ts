@@ -4,14 +4,15 @@
  * (every node rebuilds and reads the change of every entry it receives).
  *
  * Run: `npm run bench -- canonical-change [--changes 10000]`. Last stdout line: one JSON object;
- * `encode_speedup` and `decode_speedup` are Automerge's time over ours (above 1: ours is faster).
+ * `encode_speedup` and `decode_speedup` are Automerge's time over ours (above 1: ours is faster);
+ * `hash_us` is ours computing the hash alone (what checking a received change needs).
  */
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { createEd25519Signer } from '../identity/ed25519.ts'
 import { buildMetered, buildMint, DEVNET_RULES, devnetGenesisGrant, Ledger, type SignedEntry } from '../ledger/index.ts'
 import { automergeBackend } from '../node/automerge-backend.ts'
-import { decodeMapSetChange, encodeMapSetChange, type MapSetChange } from '../node/canonical-change.ts'
+import { decodeMapSetChange, encodeMapSetChange, mapSetChangeHash, type MapSetChange } from '../node/canonical-change.ts'
 import { encodeDocEntry } from '../node/ledger-doc.ts'
 
 const { values } = parseArgs({ options: { changes: { type: 'string', default: '10000' } } })
@@ -60,10 +61,11 @@ for (let index = 0; index < count; index += 97) {
 }
 const automergeEncodeUs = microsPerChange((index) => automergeEncode(changes[index]!))
 const oursEncodeUs = microsPerChange((index) => encodeMapSetChange(changes[index]!))
+const oursHashUs = microsPerChange((index) => mapSetChangeHash(changes[index]!))
 const automergeDecodeUs = microsPerChange((index) => automergeBackend.decodeChange(encoded[index]!))
 const oursDecodeUs = microsPerChange((index) => decodeMapSetChange(encoded[index]!))
 const round2 = (value: number): number => Math.round(value * 100) / 100
-console.error(`encode: Automerge ${automergeEncodeUs.toFixed(1)} µs, ours ${oursEncodeUs.toFixed(1)} µs; decode: Automerge ${automergeDecodeUs.toFixed(1)} µs, ours ${oursDecodeUs.toFixed(1)} µs (per change, ${encoded[0]!.length} B)`)
+console.error(`encode: Automerge ${automergeEncodeUs.toFixed(1)} µs, ours ${oursEncodeUs.toFixed(1)} µs (hash alone ${oursHashUs.toFixed(1)} µs); decode: Automerge ${automergeDecodeUs.toFixed(1)} µs, ours ${oursDecodeUs.toFixed(1)} µs (per change, ${encoded[0]!.length} B)`)
 console.log(
   JSON.stringify({
     bench: 'canonical-change',
@@ -72,6 +74,7 @@ console.log(
     automerge_encode_us: round2(automergeEncodeUs),
     encode_us: round2(oursEncodeUs),
     encode_speedup: round2(automergeEncodeUs / oursEncodeUs),
+    hash_us: round2(oursHashUs),
     automerge_decode_us: round2(automergeDecodeUs),
     decode_us: round2(oursDecodeUs),
     decode_speedup: round2(automergeDecodeUs / oursDecodeUs),

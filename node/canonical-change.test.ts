@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { automergeBackend } from './automerge-backend.ts'
-import { decodeMapSetChange, encodeMapSetChange } from './canonical-change.ts'
+import { decodeMapSetChange, encodeMapSetChange, mapSetChangeHash } from './canonical-change.ts'
 import { createSeededRandom } from './sim/random.ts'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
 describe('canonical change encoder', () => {
-  it("writes Automerge's bytes and hash, byte for byte, across LEB128 widths, value sizes and dep counts", () => {
+  it("writes Automerge's bytes and hash (also hash alone), byte for byte, across LEB128 widths, value sizes and dep counts", () => {
     const random = createSeededRandom(17)
     let compared = 0
     // Around every LEB128 width boundary the fields cross (op counter, key and value lengths).
@@ -25,6 +25,8 @@ describe('canonical change encoder', () => {
             assert.ok(encoded !== undefined)
             assert.equal(hex(encoded.bytes), hex(expected), `seq ${seq}, value ${valueLength} B, ${depCount} deps, object ${objectCounter}`)
             assert.equal(encoded.hash, automergeBackend.decodeChange(expected).hash)
+            // Hash only, in the scratch buffer (grown past its first size by the 8 KiB values).
+            assert.equal(mapSetChangeHash({ actor, startOp: 3 + seq, deps, objectCounter, objectActor, key, value }), encoded.hash)
             assert.deepEqual(decodeMapSetChange(expected), { actor, startOp: 3 + seq, deps, objectCounter, objectActor, key, value })
             compared++
           }
@@ -56,6 +58,8 @@ describe('canonical change encoder', () => {
     const actor = 'ab'.repeat(16)
     const base = { actor, startOp: 3, deps: ['11'.repeat(32)], objectCounter: 2, objectActor: 'cd'.repeat(16), key: '0', value: 'x' }
     assert.equal(encodeMapSetChange({ ...base, objectActor: actor }), undefined)
+    assert.equal(mapSetChangeHash({ ...base, objectActor: actor }), undefined)
+    assert.throws(() => mapSetChangeHash({ ...base, deps: ['11'] }), RangeError)
     assert.throws(() => encodeMapSetChange({ ...base, deps: ['11'] }), RangeError)
     assert.throws(() => encodeMapSetChange({ ...base, actor: 'ab' }), RangeError)
   })

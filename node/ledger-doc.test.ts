@@ -78,6 +78,36 @@ describe('ledger document', () => {
     for (const bad of ['', 'x', `${text}A`, text.replace('.', '..'), 'x'.repeat(10_000), 42]) assert.equal(decodeDocEntry(bad).ok, false)
   })
 
+  it('takes only the one spelling of each part, whatever its length, and never bits past its last byte', () => {
+    // Raw lengths of every remainder mod 3 (0, 2 or 4 spare bits in the last digit); the signature has 4.
+    const { entries } = authorChain(1, 30)
+    const byRemainder = new Map(entries.map((entry) => [entry.raw.length % 3, entry]))
+    assert.deepEqual([...byRemainder.keys()].sort(), [0, 1, 2])
+    const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    let secondSpellings = 0
+    for (const entry of byRemainder.values()) {
+      const text = encodeDocEntry(entry)
+      const dot = text.indexOf('.')
+      for (const [start, end] of [[0, dot], [dot + 1, text.length]] as const) {
+        const part = text.slice(start, end)
+        for (const digit of digits) {
+          const variantPart = part.slice(0, -1) + digit
+          const variant = text.slice(0, start) + variantPart + text.slice(end)
+          const decoded = decodeDocEntry(variant)
+          // Whatever is taken spells its bytes the one way…
+          if (decoded.ok) assert.equal(encodeDocEntry(decoded.entry), variant)
+          // …so a digit that only changes spare bits (Node's decoder reads the same bytes) is refused.
+          if (variantPart !== part && Buffer.from(variantPart, 'base64url').equals(Buffer.from(part, 'base64url'))) {
+            assert.equal(decoded.ok, false, `${variantPart.slice(-4)} for ${part.slice(-4)}`)
+            secondSpellings++
+          }
+        }
+      }
+    }
+    // 4 spare bits give 15 second spellings, 2 give 3, none 0: raw parts 15 + 3 + 0, signatures 3 × 15.
+    assert.equal(secondSpellings, 63)
+  })
+
   it('makes canonical changes: every node builds the same bytes for the same entry', () => {
     const { entries } = authorChain(1, 3)
     const one = docWith('aa', entries)

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto'
 import { decodeSignedEntry, toHex, verifyEntrySignature, type SignedEntry } from '../ledger/index.ts'
-import { decodeMapSetChange, encodeMapSetChange } from './canonical-change.ts'
+import { decodeMapSetChange, encodeMapSetChange, mapSetChangeHash, type MapSetChange } from './canonical-change.ts'
 import { automergeBackend, type BackendDoc, type BackendSyncState, type DecodedChange, type DecodedSyncMessage } from './automerge-backend.ts'
 import {
   LEDGER_DOC_CHANGE_BYTES_MAX,
@@ -111,17 +111,27 @@ function chunkChange(key: string): ChunkChange {
 
 /** The canonical change that adds `entry`, and its hash, given the hash of the change that added its prev. */
 function entryChange(entry: SignedEntry, prevChangeHash: string | undefined): { readonly bytes: Uint8Array; readonly hash: string } {
-  const chunk = chunkChange(chunkKey(entry.authorHex, entry.body.seq))
-  const deps = prevChangeHash === undefined ? [chunk.hash] : [chunk.hash, prevChangeHash].sort()
-  const actor = entry.idHex.slice(0, 32)
-  const startOp = 3 + entry.body.seq
-  const key = String(entry.body.seq)
-  const value = encodeDocEntry(entry)
-  const fast = encodeMapSetChange({ actor, startOp, deps, objectCounter: CHUNK_OBJECT_COUNTER, objectActor: chunk.actor, key, value })
+  const change = entryMapSetChange(entry, prevChangeHash, encodeDocEntry(entry))
+  const fast = encodeMapSetChange(change)
   if (fast !== undefined) return fast
   // The chunk's actor is the entry's own (a 128-bit coincidence): Automerge's encoder handles it.
-  const bytes = automergeBackend.encodeChange({ actor, seq: 1, startOp, time: 0, message: null, deps, ops: [{ action: 'set', obj: chunk.object, key, value, pred: [] }] })
+  const bytes = automergeBackend.encodeChange({ actor: change.actor, seq: 1, startOp: change.startOp, time: 0, message: null, deps: [...change.deps], ops: [{ action: 'set', obj: `${change.objectCounter}@${change.objectActor}`, key: change.key, value: change.value, pred: [] }] })
   return { bytes, hash: changeHash(bytes) }
+}
+
+/**
+ * The hash of {@link entryChange}'s change, without keeping its bytes: what checking a change
+ * needs. `value` is the entry's document text when the caller holds it (it decoded the entry from
+ * it, and only the one spelling decodes), saving its encoding again.
+ */
+function entryChangeHash(entry: SignedEntry, prevChangeHash: string | undefined, value: string = encodeDocEntry(entry)): string {
+  return mapSetChangeHash(entryMapSetChange(entry, prevChangeHash, value)) ?? entryChange(entry, prevChangeHash).hash
+}
+
+function entryMapSetChange(entry: SignedEntry, prevChangeHash: string | undefined, value: string): MapSetChange {
+  const chunk = chunkChange(chunkKey(entry.authorHex, entry.body.seq))
+  const deps = prevChangeHash === undefined ? [chunk.hash] : chunk.hash < prevChangeHash ? [chunk.hash, prevChangeHash] : [prevChangeHash, chunk.hash]
+  return { actor: entry.idHex.slice(0, 32), startOp: 3 + entry.body.seq, deps, objectCounter: CHUNK_OBJECT_COUNTER, objectActor: chunk.actor, key: String(entry.body.seq), value }
 }
 
 /**
@@ -177,9 +187,8 @@ type CarriedDocument = {
   readonly chunk: Uint8Array
   readonly digest: string
   readonly handle: BackendDoc
-  /** Every entry in the document (winners of conflicting keys only), in ledger order. */
-  readonly entries: readonly SignedEntry[]
-  readonly chunkKeys: readonly string[]
+  /** Every entry in the document (winners of conflicting keys only), in ledger order, and its chunks. */
+  readonly read: Extract<DocumentRead, { ok: true }>
   /** The entries the receiving document holds: reading and checking this one takes them as they are. */
   readonly known: KnownEntries
   /** Set by the first check: the change hash of every entry (and every entry) when canonical, else the reason. */
@@ -217,7 +226,9 @@ type KnownEntries = {
   changeHash(idHex: string): string | undefined
 }
 
-type DocumentRead = { readonly ok: true; readonly entries: SignedEntry[]; readonly chunkKeys: string[] } | { readonly ok: false; readonly reason: string }
+type DocumentRead =
+  | { readonly ok: true; readonly entries: SignedEntry[]; readonly chunkKeys: string[]; /** The document text of each entry decoded from it (held ones are not). */ readonly texts: ReadonlyMap<SignedEntry, string> }
+  | { readonly ok: false; readonly reason: string }
 
 /**
  * The entries a loaded ledger document holds, read from its state, each checked to sit where its
@@ -228,12 +239,14 @@ type DocumentRead = { readonly ok: true; readonly entries: SignedEntry[]; readon
 function readDocumentEntries(handle: BackendDoc, conflicts: boolean, known: KnownEntries, onSlice?: (slice: readonly SignedEntry[], total: number) => void): DocumentRead {
   const entries: SignedEntry[] = []
   const chunkKeys: string[] = []
+  const texts = new Map<SignedEntry, string>()
   const take = (key: string, seqKey: string, value: unknown): string | undefined => {
     let entry = typeof value === 'string' && value.length > SIGNATURE_BASE64URL_CHARS ? known.bySignature(value.slice(-SIGNATURE_BASE64URL_CHARS)) : undefined
     if (entry === undefined) {
       const decoded = decodeDocEntry(value)
       if (!decoded.ok) return `an entry does not decode: ${decoded.reason}`
       entry = decoded.entry
+      texts.set(entry, value as string)
     }
     if (String(entry.body.seq) !== seqKey || chunkKey(entry.authorHex, entry.body.seq) !== key) return 'an entry is not where its author and seq put it'
     entries.push(entry)
@@ -253,7 +266,7 @@ function readDocumentEntries(handle: BackendDoc, conflicts: boolean, known: Know
         }
       }
     }
-    return { ok: true, entries: inLedgerOrder(entries), chunkKeys }
+    return { ok: true, entries: inLedgerOrder(entries), chunkKeys, texts }
   }
   const chunks = (handle.materialize('/') as { chunks?: unknown }).chunks
   if (typeof chunks !== 'object' || chunks === null) return { ok: false, reason: 'the document has no chunks map' }
@@ -269,7 +282,7 @@ function readDocumentEntries(handle: BackendDoc, conflicts: boolean, known: Know
     if (wrong !== undefined) return { ok: false, reason: wrong }
     if (onSlice !== undefined && ((index + 1) % DOCUMENT_SLICE_ENTRIES === 0 || index + 1 === values.length)) onSlice(entries.slice(-((index % DOCUMENT_SLICE_ENTRIES) + 1)), values.length)
   }
-  return { ok: true, entries: inLedgerOrder(entries), chunkKeys }
+  return { ok: true, entries: inLedgerOrder(entries), chunkKeys, texts }
 }
 
 /**
@@ -288,7 +301,8 @@ function inLedgerOrder(entries: SignedEntry[]): SignedEntry[] {
  * entries equal the loaded document's heads, its history is those changes and nothing else (and a
  * checked load guarantees its state is that history's).
  */
-function canonicalHashes(handle: BackendDoc, entries: readonly SignedEntry[], chunkKeys: readonly string[], known: KnownEntries): Map<string, string> | undefined {
+function canonicalHashes(handle: BackendDoc, read: Extract<DocumentRead, { ok: true }>, known: KnownEntries): Map<string, string> | undefined {
+  const { entries, chunkKeys, texts } = read
   const hashes = new Map<string, string>()
   const notHeads = new Set<string>()
   const bySeq = [...entries].sort((a, b) => a.body.seq - b.body.seq)
@@ -296,7 +310,7 @@ function canonicalHashes(handle: BackendDoc, entries: readonly SignedEntry[], ch
     const prevHash = entry.body.seq === 0 ? undefined : hashes.get(toHex(entry.body.prev!))
     if (entry.body.seq !== 0 && prevHash === undefined) return undefined
     // A held entry's change is canonical, and the canonical change is a function of the entry alone.
-    const hash = known.changeHash(entry.idHex) ?? entryChange(entry, prevHash).hash
+    const hash = known.changeHash(entry.idHex) ?? entryChangeHash(entry, prevHash, texts.get(entry))
     hashes.set(entry.idHex, hash)
     if (prevHash !== undefined) notHeads.add(prevHash)
     notHeads.add(chunkChange(chunkKey(entry.authorHex, entry.body.seq)).hash)
@@ -319,11 +333,11 @@ type CanonicalDocument = { readonly hashes: ReadonlyMap<string, string>; readonl
 function checkDocument(carried: CarriedDocument): CanonicalDocument | string {
   if (carried.canonical !== undefined) return carried.canonical
   let checked: CanonicalDocument | undefined
-  const hashes = canonicalHashes(carried.handle, carried.entries, carried.chunkKeys, carried.known)
-  if (hashes !== undefined) checked = { hashes, entries: carried.entries }
+  const hashes = canonicalHashes(carried.handle, carried.read, carried.known)
+  if (hashes !== undefined) checked = { hashes, entries: carried.read.entries }
   else {
     const all = readDocumentEntries(carried.handle, true, carried.known)
-    const allHashes = all.ok ? canonicalHashes(carried.handle, all.entries, all.chunkKeys, carried.known) : undefined
+    const allHashes = all.ok ? canonicalHashes(carried.handle, all, carried.known) : undefined
     if (all.ok && allHashes !== undefined) checked = { hashes: allHashes, entries: all.entries }
   }
   carried.canonical = checked ?? 'the document is not made of canonical changes of its entries'
@@ -383,7 +397,7 @@ export type ChangeCheck =
 
 /** A change decoded and shape-checked, its entry's signature not checked yet. */
 export type DecodedEntryChange =
-  | { readonly kind: 'entry'; readonly bytes: Uint8Array; readonly hash: string; readonly entry: SignedEntry }
+  | { readonly kind: 'entry'; readonly bytes: Uint8Array; readonly hash: string; readonly entry: SignedEntry; /** The entry's document text, as the change carries it. */ readonly value: string }
   | { readonly kind: 'chunk'; readonly bytes: Uint8Array; readonly key: string }
   | { readonly kind: 'invalid'; readonly reason: string }
 
@@ -422,7 +436,8 @@ function entryOf(bytes: Uint8Array, hash: string, actor: string, startOp: number
   if (!text.ok) return { kind: 'invalid', reason: `the entry does not decode: ${text.reason}` }
   const { entry } = text
   if (actor !== entry.idHex.slice(0, 32) || key !== String(entry.body.seq) || startOp !== 3 + entry.body.seq) return { kind: 'invalid', reason: 'the change does not match the entry it carries' }
-  return { kind: 'entry', bytes, hash, entry }
+  // It decoded, so it is the entry's text.
+  return { kind: 'entry', bytes, hash, entry, value: value as string }
 }
 
 /** What {@link LedgerDoc.receiveSyncMessage} did. */
@@ -583,7 +598,7 @@ export class LedgerDoc {
       this.#wait(entry)
       return { status: 'waiting', entry }
     }
-    if (decoded.hash !== entryChange(entry, prevHash).hash) return { status: 'invalid', reason: 'a non-canonical change', entry }
+    if (decoded.hash !== entryChangeHash(entry, prevHash, decoded.value)) return { status: 'invalid', reason: 'a non-canonical change', entry }
     return { status: 'valid', entry, change: bytes, hash: decoded.hash }
   }
 
@@ -654,7 +669,7 @@ export class LedgerDoc {
     const document = this.#loneDocument(message, onSlice)
     if (document !== undefined) {
       if ('reason' in document) return { status: 'reject', reason: document.reason }
-      const entries = document.entries.filter((entry) => !this.#changeHashes.has(entry.idHex))
+      const entries = document.read.entries.filter((entry) => !this.#changeHashes.has(entry.idHex))
       return { status: 'prepared', bytes, message, entries, carried: document, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined }
     }
     const carried = changesOf(message, this.#appliedDocuments)
@@ -749,7 +764,7 @@ export class LedgerDoc {
           next.push(item)
           continue
         }
-        if (item.hash !== entryChange(entry, prevHash).hash) return { status: 'reject', reason: 'a non-canonical change' }
+        if (item.hash !== entryChangeHash(entry, prevHash, item.value)) return { status: 'reject', reason: 'a non-canonical change' }
         if (!known.has(entry.idHex)) {
           known.set(entry.idHex, item.hash)
           accepted.push(item)
@@ -817,7 +832,7 @@ export class LedgerDoc {
       handle.free()
       return { reason: reason ?? 'unreadable' }
     }
-    return { kind: 'document', chunk, digest, handle, entries: read.entries, chunkKeys: read.chunkKeys, known: this.#known }
+    return { kind: 'document', chunk, digest, handle, read, known: this.#known }
   }
 
   /**
@@ -837,7 +852,7 @@ export class LedgerDoc {
       carried.handle.free()
     }
     rememberBounded(this.#appliedDocuments, carried.digest, APPLIED_DOCUMENTS_MAX)
-    for (const key of carried.chunkKeys) this.#knownChanges.add(chunkChange(key).hash)
+    for (const key of carried.read.chunkKeys) this.#knownChanges.add(chunkChange(key).hash)
     const added: SignedEntry[] = []
     for (const entry of checked.entries) {
       if (this.#changeHashes.has(entry.idHex)) continue
