@@ -296,6 +296,39 @@ describe('ledger store (DuckDB)', () => {
     await store.close()
   })
 
+  test("opens, writes and reopens a file whose path holds quotes and spaces (DuckDB's ATTACH takes the path as SQL text)", async () => {
+    const path = join(temporaryRoot, `it's "odd" ${fileCounter++}`, 'ledger.duckdb')
+    const store = await openLedgerStore({ path })
+    await store.appendBatch(signChain(alice, { start: 0, count: 3, prev: null }).map((entry) => ({ entry, verdict: 'applied' })))
+    await store.close()
+    const again = await openLedgerStore({ path })
+    assert.equal((await readAll(again)).length, 3)
+    await again.close()
+  })
+
+  test('an open that is not read to the end leaves the file and its WAL byte for byte as found', async () => {
+    const path = freshPath()
+    const writer = `
+      import { openLedgerStore } from ${JSON.stringify(new URL('./store-duckdb.ts', import.meta.url).href)}
+      import { signChain, testSigner } from ${JSON.stringify(new URL('./fixtures/chain.ts', import.meta.url).href)}
+      const store = await openLedgerStore({ path: ${JSON.stringify(path)} })
+      await store.appendBatch(signChain(testSigner('alice'), { start: 0, count: 20, prev: null }).map((entry) => ({ entry, verdict: 'applied' })))
+      process.kill(process.pid, 'SIGKILL')`
+    await assert.rejects(promisify(execFile)(process.execPath, ['--input-type=module', '-e', writer]))
+    const database = readFileSync(path)
+    const wal = readFileSync(`${path}.wal`)
+    // Opened and closed unread (as when the open is refused further up): closing folds nothing.
+    const store = await openLedgerStore({ path })
+    await store.close()
+    assert.ok(readFileSync(path).equals(database))
+    assert.ok(readFileSync(`${path}.wal`).equals(wal))
+    // Read to the end, it folds the WAL in on close.
+    const read = await openLedgerStore({ path })
+    assert.equal((await readAll(read)).length, 20)
+    await read.close()
+    assert.equal(existsSync(`${path}.wal`), false)
+  })
+
   test('a second open of the same file, in this process or another, gets LedgerStoreLockedError', async () => {
     const path = freshPath()
     const store = await openLedgerStore({ path })
