@@ -904,13 +904,8 @@ function hostInstance(checkpointThreshold: string | undefined): Promise<DuckDBIn
   return instance
 }
 
-/** SQL text of a string literal (DuckDB's ATTACH takes no parameters). */
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`
-}
-
 class StoreWorker {
-  /** The store's database in its thread's DuckDB instance: quoted, unique in the thread. */
+  /** The store's database in its thread's DuckDB instance, as SQL (a quoted name unique in the thread). */
   readonly #database: string
   #connection: DuckDBConnection | undefined
   #attached = false
@@ -1005,8 +1000,10 @@ class StoreWorker {
     this.#nextPosition = 0
     this.#lastDigest = GENESIS_BATCH_DIGEST
     this.#failed = false
+    const { quotedString } = await import('@duckdb/node-api')
     const connection = (this.#connection = await (await hostInstance(checkpointThreshold)).connect())
-    await connection.run(`ATTACH ${sqlString(path)} AS ${this.#database}`)
+    // The path as SQL text: DuckDB's ATTACH takes no parameters.
+    await connection.run(`ATTACH ${quotedString(path)} AS ${this.#database}`)
     this.#attached = true
     // Unqualified names (the schema, the queries, the appenders) are the store's own tables.
     await connection.run(`USE ${this.#database}`)
