@@ -382,6 +382,9 @@ export class Ledger {
     const record: EntryRecord = { ...newRecord(entry), status, error }
     state.records.set(entry.idHex, record)
     state.evidenceTotal++
+    // While a payout is held, who waits for a pool is decided on totals (as in #admit): what this
+    // settles (a receive of this entry, now void, and the chain behind it) may fund the pool.
+    if (state.hold.size > 0) return this.#recompute()
     const queue: EntryRecord[] = []
     const waiting = state.waiters.get(entry.idHex)
     if (waiting !== undefined) {
@@ -392,9 +395,7 @@ export class Ledger {
       }
     }
     state.run(queue)
-    // While a payout is held, who waits for a pool is decided on totals: what settled here (a
-    // receive of this entry, now void, and the chain behind it) may have funded the pool.
-    if (state.needsRecompute || state.hold.size > 0) this.#recompute()
+    if (state.needsRecompute) this.#recompute()
   }
 
   #recompute(): void {
