@@ -6,7 +6,7 @@
  *
  * This file is both the pool (imported in the main thread) and the worker's script.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { verifyEd25519 } from '../identity/ed25519.ts'
@@ -174,7 +174,8 @@ function verifyPacked(buffer: ArrayBuffer, count: number): Uint8Array {
     const raw = bytes.subarray(offset + 2, offset + 2 + rawLength)
     const sig = bytes.subarray(offset + 2 + rawLength, offset + 2 + rawLength + 64)
     const author = bytes.subarray(offset + 2 + rawLength + 64, offset + 2 + rawLength + 96)
-    const id = createHash('sha256').update(raw).digest()
+    // One-shot: no Hash object per check.
+    const id = hash('sha256', raw, 'buffer') as unknown as Uint8Array
     results[index] = verifyEd25519(sig, id, author) ? 1 : 0
     offset += 2 + rawLength + 96
   }

@@ -2,8 +2,8 @@
  * Automerge's low-level (wasm) API, the one `@automerge/automerge` itself is built on. The node
  * uses it directly because it never keeps the ledger document as a JS object: the materialized
  * view costs 0.3–1 ms per applied change once chunks hold thousands of entries (measured), while
- * the node only needs to apply changes, answer the sync protocol and read heads (and, once per
- * catch-up, read a loaded document's entries).
+ * the node only needs to apply changes, answer the sync protocol and read heads (a whole document
+ * that arrives is read without it: `document-chunk.ts`).
  *
  * The package does not export this API, so it is loaded from the file `@automerge/automerge`
  * loads it from (same instance, same version); `automerge-backend.test.ts` fails loudly if a new
@@ -62,10 +62,6 @@ export type BackendDoc = {
   commit(message?: string | null, time?: number | null): string | null
   getLastLocalChange(): Uint8Array | null
   fork(actor?: string): BackendDoc
-  keys(obj: string): string[]
-  getAll(obj: string, prop: string): [string, unknown, string][]
-  materialize(path: string): unknown
-  loadIncremental(bytes: Uint8Array): number
   save(): Uint8Array
   free(): void
 }

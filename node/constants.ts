@@ -23,6 +23,12 @@ export const NETWORK_EVENT_LOG_MAX = 1_000_000
  * leaves room for ~50k entries per round.
  */
 export const SYNC_MESSAGE_BYTES_MAX = 16 * 1024 * 1024
+/**
+ * Largest column of a whole-document chunk once inflated. Entries' values deflate to ~24 %
+ * (2,000 entries: 897,510 bytes in 217,727), so a sync message's 16 MiB holds ~150k entries and
+ * ~70 MB of values; without a bound, 16 MiB of DEFLATE could inflate to 16 GB.
+ */
+export const DOCUMENT_COLUMN_BYTES_MAX = 128 * 1024 * 1024
 /** Largest single Automerge change (one entry) accepted from the wire. */
 export const LEDGER_DOC_CHANGE_BYTES_MAX = 16 * 1024
 /** Entries kept while they wait for their prev; more are dropped (sync brings them again). */

@@ -68,6 +68,31 @@ function withDocument(message: Uint8Array, document: Uint8Array): Uint8Array {
   return automergeBackend.encodeSyncMessage({ ...automergeBackend.decodeSyncMessage(message), changes: [document] })
 }
 
+/** A saved document whose declared heads are replaced by `heads` (as many as it declares). */
+function withHeads(saved: Uint8Array, heads: readonly string[]): Uint8Array {
+  const bytes = saved.slice()
+  let offset = 9
+  const leb = (): number => {
+    let value = 0
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[offset++]!
+      value += (byte & 0x7f) * 2 ** shift
+      if ((byte & 0x80) === 0) return value
+    }
+  }
+  leb() // the chunk's length
+  for (let actors = leb(); actors > 0; actors--) {
+    const length = leb()
+    offset += length
+  }
+  assert.equal(leb(), heads.length)
+  for (const head of [...heads].sort()) {
+    bytes.set(Buffer.from(head, 'hex'), offset)
+    offset += 32
+  }
+  return bytes
+}
+
 describe('ledger document', () => {
   it('round-trips an entry through its compact encoding and refuses non-canonical spellings', () => {
     const { entries } = authorChain(1, 0)
@@ -216,7 +241,7 @@ describe('ledger document', () => {
     const fresh = docWith('cc', bob.entries).doc
     const prepared = fresh.prepareSyncMessage(message)
     assert.ok(prepared.status === 'prepared')
-    assert.equal(prepared.carried.kind, 'document')
+    assert.equal(prepared.carried.documents.length, 1)
     assert.equal(LedgerDoc.precheck(prepared), undefined)
     const receipt = fresh.receiveSyncMessage(LedgerDoc.initSyncState(), prepared)
     assert.ok(receipt.status === 'accept')
@@ -313,6 +338,29 @@ describe('ledger document', () => {
     assert.equal(forged.status, 'reject')
     assert.deepEqual(holder.heads(), headsBefore)
     assert.equal(holder.size, 3)
+  })
+
+  it('takes nothing from a document but its entries: one declaring canonical heads over other changes brings only canonical ones, and is not loaded', () => {
+    const alice = authorChain(19, 4)
+    const bob = authorChain(20, 6)
+    const source = docWith('aa', alice.entries.slice(0, 4)).doc
+    // The last entry under a non-canonical wrapper (time 5), its chunk declaring the canonical heads.
+    const canonical = automergeBackend.decodeChange(docWith('bb', alice.entries).changes[4]!)
+    const handle = automergeBackend.load(source.save())
+    handle.applyChanges([automergeBackend.encodeChange({ ...canonical, time: 5 })])
+    const forged = withHeads(handle.save(), docWith('cc', alice.entries).doc.heads())
+    const message = withDocument(wholeDocumentMessage(source), forged)
+    // A receiver holding more than the document brings rebuilds the canonical change of the new entry.
+    const holder = docWith('dd', [...alice.entries.slice(0, 4), ...bob.entries]).doc
+    const receipt = holder.receiveSyncMessage(LedgerDoc.initSyncState(), message)
+    assert.ok(receipt.status === 'accept', receipt.status === 'reject' ? receipt.reason : '')
+    assert.deepEqual(receipt.entries.map((entry) => entry.idHex), [alice.entries[4]!.idHex])
+    assert.deepEqual(holder.heads().sort(), docWith('ee', [...alice.entries, ...bob.entries]).doc.heads().sort())
+    // A fresh one would adopt the document itself: Automerge's checked load finds its heads false.
+    const fresh = new LedgerDoc({ actorHex: 'ff'.repeat(16) })
+    const refused = fresh.receiveSyncMessage(LedgerDoc.initSyncState(), message)
+    assert.ok(refused.status === 'reject' && refused.reason.includes('does not load'), refused.status === 'reject' ? refused.reason : 'accepted')
+    assert.equal(fresh.size, 0)
   })
 
   it('hands a big document to the signature check slice by slice while reading it, and acts on the verdicts', async () => {

@@ -17,7 +17,9 @@ import { createHash } from 'node:crypto'
 import { decodeSignedEntry, toHex, verifyEntrySignature, type SignedEntry } from '../ledger/index.ts'
 import { decodeMapSetChange, encodeMapSetChange, mapSetChangeHash, type MapSetChange } from './canonical-change.ts'
 import { automergeBackend, type BackendDoc, type BackendSyncState, type DecodedChange, type DecodedSyncMessage } from './automerge-backend.ts'
+import { readDocumentChunk } from './document-chunk.ts'
 import {
+  DOCUMENT_COLUMN_BYTES_MAX,
   LEDGER_DOC_CHANGE_BYTES_MAX,
   LEDGER_DOC_CHUNK_ENTRIES,
   LEDGER_DOC_CHUNKS_MAX,
@@ -32,7 +34,7 @@ const CHUNKS_OBJECT = `1@${GENESIS_ACTOR}`
 /** A chunk map is the op 2 of its actor (the genesis change made op 1). */
 const CHUNK_OBJECT_COUNTER = 2
 const SIGNATURE_BASE64URL_CHARS = 86
-const ENCODED_ENTRY = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const DOT = 0x2e
 const CHUNK_KEY = /^[0-9a-f]{64}\.[0-9]{1,9}$/
 
 /** The genesis change: the empty `chunks` map, made once by a fixed actor so every node has the same bytes. */
@@ -73,16 +75,18 @@ function signatureText(entry: SignedEntry): string {
 export function decodeDocEntry(text: unknown): { readonly ok: true; readonly entry: SignedEntry } | { readonly ok: false; readonly reason: string } {
   if (typeof text !== 'string') return { ok: false, reason: `expected a string, got ${typeof text}` }
   if (text.length > LEDGER_DOC_ENCODED_ENTRY_CHARS_MAX) return { ok: false, reason: `longer than ${LEDGER_DOC_ENCODED_ENTRY_CHARS_MAX} characters` }
-  if (!ENCODED_ENTRY.test(text)) return { ok: false, reason: 'not base64url(raw).base64url(sig)' }
-  const [rawText = '', sigText = ''] = text.split('.')
-  if (sigText.length !== SIGNATURE_BASE64URL_CHARS) return { ok: false, reason: 'the signature is not 64 bytes' }
-  const raw = new Uint8Array(Buffer.from(rawText, 'base64url'))
-  const sig = new Uint8Array(Buffer.from(sigText, 'base64url'))
-  // Node's decoder skips stray bits; re-encoding rejects every non-canonical spelling of the same bytes.
-  if (Buffer.from(raw).toString('base64url') !== rawText || Buffer.from(sig).toString('base64url') !== sigText)
-    return { ok: false, reason: 'non-canonical base64url' }
+  const dot = text.length - SIGNATURE_BASE64URL_CHARS - 1
+  if (dot < 1 || text.charCodeAt(dot) !== DOT) return { ok: false, reason: 'not base64url(raw).base64url(sig) with a 64-byte sig' }
+  const rawText = text.slice(0, dot)
+  const sigText = text.slice(dot + 1)
+  const rawBytes = Buffer.from(rawText, 'base64url')
+  const sigBytes = Buffer.from(sigText, 'base64url')
+  // Node's decoder skips stray bits and characters outside the alphabet; re-encoding rejects every
+  // spelling but the one canonical one of the same bytes.
+  if (rawBytes.toString('base64url') !== rawText || sigBytes.toString('base64url') !== sigText) return { ok: false, reason: 'not canonical base64url' }
   try {
-    return { ok: true, entry: decodeSignedEntry(raw, sig) }
+    // Copied out of Buffer's shared pool: an entry's bytes must not hold on to (or travel with) others'.
+    return { ok: true, entry: decodeSignedEntry(new Uint8Array(rawBytes), new Uint8Array(sigBytes)) }
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.name : 'undecodable entry' }
   }
@@ -110,8 +114,8 @@ function chunkChange(key: string): ChunkChange {
 }
 
 /** The canonical change that adds `entry`, and its hash, given the hash of the change that added its prev. */
-function entryChange(entry: SignedEntry, prevChangeHash: string | undefined): { readonly bytes: Uint8Array; readonly hash: string } {
-  const change = entryMapSetChange(entry, prevChangeHash, encodeDocEntry(entry))
+function entryChange(entry: SignedEntry, prevChangeHash: string | undefined, value: string = encodeDocEntry(entry)): { readonly bytes: Uint8Array; readonly hash: string } {
+  const change = entryMapSetChange(entry, prevChangeHash, value)
   const fast = encodeMapSetChange(change)
   if (fast !== undefined) return fast
   // The chunk's actor is the entry's own (a 128-bit coincidence): Automerge's encoder handles it.
@@ -144,80 +148,10 @@ function changeHash(change: Uint8Array): string {
 }
 
 /**
- * The changes a sync message carries. Automerge sends a whole document chunk instead of changes
- * to a peer that has nothing; it is loaded into a scratch document and taken apart into changes,
- * so every one is checked like any other.
- */
-function changesOf(message: DecodedSyncMessage, appliedDocuments: ReadonlySet<string>): { readonly ok: true; readonly changes: Uint8Array[]; readonly documents: string[] } | { readonly ok: false; readonly reason: string } {
-  const changes: Uint8Array[] = []
-  const documents: string[] = []
-  for (const item of message.changes) {
-    const chunks = splitChunks(item)
-    if (chunks === undefined) return { ok: false, reason: 'a change is not a sequence of Automerge chunks' }
-    for (const chunk of chunks) {
-      if (chunk[CHUNK_TYPE_OFFSET] !== CHUNK_TYPE_DOCUMENT) {
-        changes.push(chunk)
-        continue
-      }
-      const digest = createHash('sha256').update(chunk).digest('hex')
-      if (appliedDocuments.has(digest)) continue
-      documents.push(digest)
-      let scratch: BackendDoc | undefined
-      try {
-        scratch = automergeBackend.load(chunk)
-        changes.push(...scratch.getChanges([]))
-      } catch {
-        return { ok: false, reason: 'a document chunk does not load' }
-      } finally {
-        scratch?.free()
-      }
-    }
-    if (changes.length > LEDGER_DOC_ENTRIES_MAX) return { ok: false, reason: `more than ${LEDGER_DOC_ENTRIES_MAX} changes` }
-  }
-  return { ok: true, changes, documents }
-}
-
-/**
- * A sync message's lone whole-document chunk, loaded, with the entries its state holds: how a
- * fresh node catches up. Instead of taking the document apart into changes and applying them
- * again, its canonical form is checked from its heads and the loaded document is kept.
- */
-type CarriedDocument = {
-  readonly kind: 'document'
-  readonly chunk: Uint8Array
-  readonly digest: string
-  readonly handle: BackendDoc
-  /** Every entry in the document (winners of conflicting keys only), in ledger order, and its chunks. */
-  readonly read: Extract<DocumentRead, { ok: true }>
-  /** The entries the receiving document holds: reading and checking this one takes them as they are. */
-  readonly known: KnownEntries
-  /** Set by the first check: the change hash of every entry (and every entry) when canonical, else the reason. */
-  canonical?: CanonicalDocument | string
-}
-
-/** Loose changes (a whole-document chunk among them is taken apart). */
-type CarriedChanges = {
-  readonly kind: 'changes'
-  /** The changes it carries that this document lacks. */
-  readonly changes: readonly Uint8Array[]
-  /** Hashes of the chunk-creation changes among them. */
-  readonly structural: readonly string[]
-  /** The entry changes among them, in order. */
-  readonly items: readonly EntryItem[]
-  /** Digests of the whole-document chunks it carries. */
-  readonly documents: readonly string[]
-}
-
-/** Entries of a loaded document are handed on (to signature checks) in slices of this many as they are decoded. */
-const DOCUMENT_SLICE_ENTRIES = 1024
-
-/**
  * The entries a document holds already, so a document that carries them again (Automerge sends the
  * whole document when most of it is news, e.g. after a partition heals) does not decode them or
- * rebuild their changes again. A match needs no further check: the heads comparison in
- * {@link canonicalHashes} rebuilds the document's history from what the lookups return, so a value
- * that is not byte for byte the known entry's, or a change that is not its canonical change, makes
- * the heads differ and the document is refused.
+ * rebuild their changes again. A value matched by its signature alone is taken as the held entry:
+ * whatever else it says, the receiver adds nothing for it.
  */
 type KnownEntries = {
   /** The entry whose signature is this base64url text, if held. */
@@ -226,122 +160,109 @@ type KnownEntries = {
   changeHash(idHex: string): string | undefined
 }
 
-type DocumentRead =
-  | { readonly ok: true; readonly entries: SignedEntry[]; readonly chunkKeys: string[]; /** The document text of each entry decoded from it (held ones are not). */ readonly texts: ReadonlyMap<SignedEntry, string> }
-  | { readonly ok: false; readonly reason: string }
+/** A change rebuilt from an entry. */
+type BuiltChange = { readonly entry: SignedEntry; readonly bytes: Uint8Array; readonly hash: string }
 
 /**
- * The entries a loaded ledger document holds, read from its state, each checked to sit where its
- * author and seq put it. `conflicts` reads every value of a key (a fork keeps two); without it, only
- * the winner (~6× cheaper: Automerge materializes the state in one call), and then `onSlice` sees
- * the decoded entries as they come, so checking their signatures can start before the last one.
+ * A whole-document chunk a sync message carries: Automerge sends one to a peer that has nothing
+ * (a fresh node's catch-up), or when most of a document is news (a healed partition). Its entries
+ * are read without loading it (`document-chunk.ts`), so their signature checks start at once; the
+ * receiver rebuilds the canonical change of every entry, and takes the chunk only if its declared
+ * heads are those changes' heads, which is what an honest node's document declares. It adds the
+ * new entries by their canonical changes, or adopts the chunk itself loaded (`loadAs`), which
+ * Automerge loads only if its changes hash to those heads: either way, nothing but canonical changes
+ * of validly signed entries gets in.
  */
-function readDocumentEntries(handle: BackendDoc, conflicts: boolean, known: KnownEntries, onSlice?: (slice: readonly SignedEntry[], total: number) => void): DocumentRead {
-  const entries: SignedEntry[] = []
-  const chunkKeys: string[] = []
-  const texts = new Map<SignedEntry, string>()
-  const take = (key: string, seqKey: string, value: unknown): string | undefined => {
-    let entry = typeof value === 'string' && value.length > SIGNATURE_BASE64URL_CHARS ? known.bySignature(value.slice(-SIGNATURE_BASE64URL_CHARS)) : undefined
-    if (entry === undefined) {
-      const decoded = decodeDocEntry(value)
-      if (!decoded.ok) return `an entry does not decode: ${decoded.reason}`
-      entry = decoded.entry
-      texts.set(entry, value as string)
-    }
-    if (String(entry.body.seq) !== seqKey || chunkKey(entry.authorHex, entry.body.seq) !== key) return 'an entry is not where its author and seq put it'
-    entries.push(entry)
-    return undefined
-  }
-  if (conflicts) {
-    for (const key of handle.keys(CHUNKS_OBJECT)) {
-      if (!CHUNK_KEY.test(key)) return { ok: false, reason: 'a chunk key is not author.index' }
-      chunkKeys.push(key)
-      for (const [type, object] of handle.getAll(CHUNKS_OBJECT, key)) {
-        if (type !== 'map' || typeof object !== 'string') return { ok: false, reason: 'a chunk is not a map' }
-        for (const seqKey of handle.keys(object)) {
-          for (const [, value] of handle.getAll(object, seqKey)) {
-            const wrong = take(key, seqKey, value)
-            if (wrong !== undefined) return { ok: false, reason: wrong }
-          }
-        }
-      }
-    }
-    return { ok: true, entries: inLedgerOrder(entries), chunkKeys, texts }
-  }
-  const chunks = (handle.materialize('/') as { chunks?: unknown }).chunks
-  if (typeof chunks !== 'object' || chunks === null) return { ok: false, reason: 'the document has no chunks map' }
-  const values: [string, string, unknown][] = []
-  for (const [key, chunk] of Object.entries(chunks)) {
-    if (!CHUNK_KEY.test(key)) return { ok: false, reason: 'a chunk key is not author.index' }
-    if (typeof chunk !== 'object' || chunk === null) return { ok: false, reason: 'a chunk is not a map' }
-    chunkKeys.push(key)
-    for (const [seqKey, value] of Object.entries(chunk)) values.push([key, seqKey, value])
-  }
-  for (const [index, [key, seqKey, value]] of values.entries()) {
-    const wrong = take(key, seqKey, value)
-    if (wrong !== undefined) return { ok: false, reason: wrong }
-    if (onSlice !== undefined && ((index + 1) % DOCUMENT_SLICE_ENTRIES === 0 || index + 1 === values.length)) onSlice(entries.slice(-((index % DOCUMENT_SLICE_ENTRIES) + 1)), values.length)
-  }
-  return { ok: true, entries: inLedgerOrder(entries), chunkKeys, texts }
+type CarriedDocument = {
+  readonly chunk: Uint8Array
+  readonly digest: string
+  readonly heads: readonly string[]
+  /** Every entry it holds: held ones as held (matched by signature), the others decoded. */
+  readonly entries: readonly SignedEntry[]
+  /** The document text of each decoded entry. */
+  readonly texts: ReadonlyMap<SignedEntry, string>
+  readonly known: KnownEntries
+  /**
+   * Set when the document brings more entries than the receiver holds (a catch-up): once its heads
+   * check out, the first check also loads it under this actor, and the receiver adopts it instead
+   * of applying its changes one by one (in a catch-up of 10,000 entries, Automerge took ~0.6 s to
+   * apply them and ~0.35 s to load the document), while the signatures are still being checked.
+   * Automerge frees a dropped one when it is collected.
+   */
+  readonly loadAs?: string | undefined
+  /** Set by the first check: the changes of the entries that were not held, by entry id, or why the chunk is refused. */
+  built?: ReadonlyMap<string, BuiltChange> | string
+  /** Set by the first check when `loadAs` is: the document, loaded. */
+  loaded?: BackendDoc | undefined
 }
+
+/** What a sync message carries: loose changes and whole-document chunks. */
+type CarriedChanges = {
+  /** The loose changes it carries that this document lacks. */
+  readonly changes: readonly Uint8Array[]
+  /** Hashes of the chunk-creation changes among them. */
+  readonly structural: readonly string[]
+  /** The entry changes among them, in order. */
+  readonly items: readonly EntryItem[]
+  /** The whole-document chunks it carries (not ones applied before). */
+  readonly documents: readonly CarriedDocument[]
+}
+
+/** Entries of a document chunk are handed on (to signature checks) in slices of this many as they are decoded. */
+const DOCUMENT_SLICE_ENTRIES = 1024
+
+const DOCUMENT_CHUNK_LIMITS = { stringsMax: LEDGER_DOC_ENTRIES_MAX, columnBytesMax: DOCUMENT_COLUMN_BYTES_MAX }
 
 /**
  * Sorts entries by timestamp, then seq, then author: roughly the order things happened in (an
  * author's own timestamps rise with its seq), so the ledger admits them with the fewest waits for
  * a prev or a funding entry. Any order is correct: the ledger holds what comes early.
  */
-function inLedgerOrder(entries: SignedEntry[]): SignedEntry[] {
-  return entries.sort((a, b) => a.body.timestamp - b.body.timestamp || a.body.seq - b.body.seq || (a.authorHex < b.authorHex ? -1 : a.authorHex > b.authorHex ? 1 : 0))
+function inLedgerOrder<T extends { readonly entry: SignedEntry }>(items: T[]): T[] {
+  return items.sort(({ entry: a }, { entry: b }) => a.body.timestamp - b.body.timestamp || a.body.seq - b.body.seq || (a.authorHex < b.authorHex ? -1 : a.authorHex > b.authorHex ? 1 : 0))
 }
 
 /**
- * The change hash of every entry, when the document is exactly the canonical changes of `entries`
- * and the chunks holding them; else undefined. Automerge change hashes cover their deps, so a
- * document's heads fix its whole history: if the heads of the canonical changes rebuilt from the
- * entries equal the loaded document's heads, its history is those changes and nothing else (and a
- * checked load guarantees its state is that history's).
+ * Rebuilds the canonical change of every entry of a carried document that was not held, and checks
+ * that the document declares exactly the heads of those changes (with the held ones'). Automerge
+ * change hashes cover their deps, so the heads fix a whole history: an honest node's document is
+ * the canonical changes of its entries and nothing else. Done once per document.
  */
-function canonicalHashes(handle: BackendDoc, read: Extract<DocumentRead, { ok: true }>, known: KnownEntries): Map<string, string> | undefined {
-  const { entries, chunkKeys, texts } = read
+function buildDocument(document: CarriedDocument): ReadonlyMap<string, BuiltChange> | string {
+  if (document.built !== undefined) return document.built
+  const { known } = document
   const hashes = new Map<string, string>()
+  const built = new Map<string, BuiltChange>()
   const notHeads = new Set<string>()
-  const bySeq = [...entries].sort((a, b) => a.body.seq - b.body.seq)
-  for (const entry of bySeq) {
-    const prevHash = entry.body.seq === 0 ? undefined : hashes.get(toHex(entry.body.prev!))
-    if (entry.body.seq !== 0 && prevHash === undefined) return undefined
-    // A held entry's change is canonical, and the canonical change is a function of the entry alone.
-    const hash = known.changeHash(entry.idHex) ?? entryChangeHash(entry, prevHash, texts.get(entry))
+  // By seq, so every prev in the document comes before its next.
+  for (const entry of [...document.entries].sort((a, b) => a.body.seq - b.body.seq)) {
+    const prevHex = entry.body.seq === 0 ? undefined : toHex(entry.body.prev!)
+    const prevHash = prevHex === undefined ? undefined : (hashes.get(prevHex) ?? known.changeHash(prevHex))
+    let hash = known.changeHash(entry.idHex)
+    if (hash === undefined) {
+      if (prevHex !== undefined && prevHash === undefined) return (document.built = 'an entry whose prev the document lacks')
+      const change = entryChange(entry, prevHash, document.texts.get(entry))
+      built.set(entry.idHex, { entry, ...change })
+      hash = change.hash
+    }
     hashes.set(entry.idHex, hash)
     if (prevHash !== undefined) notHeads.add(prevHash)
     notHeads.add(chunkChange(chunkKey(entry.authorHex, entry.body.seq)).hash)
   }
-  const heads = [...hashes.values()].filter((hash) => !notHeads.has(hash))
-  for (const key of chunkKeys) if (!notHeads.has(chunkChange(key).hash)) heads.push(chunkChange(key).hash)
-  if (chunkKeys.length === 0) heads.push(GENESIS_HASH)
-  const actual = handle.getHeads()
-  if (actual.length !== heads.length) return undefined
+  const heads = hashes.size === 0 ? [GENESIS_HASH] : [...new Set(hashes.values())].filter((hash) => !notHeads.has(hash))
+  const declared = [...document.heads].sort()
   heads.sort()
-  return [...actual].sort().every((hash, index) => hash === heads[index]) ? hashes : undefined
-}
-
-type CanonicalDocument = { readonly hashes: ReadonlyMap<string, string>; readonly entries: readonly SignedEntry[] }
-
-/**
- * Checks a carried document once: read with winners only first; only if that fails, with every
- * conflicting value (a fork's other entry then joins `entries`).
- */
-function checkDocument(carried: CarriedDocument): CanonicalDocument | string {
-  if (carried.canonical !== undefined) return carried.canonical
-  let checked: CanonicalDocument | undefined
-  const hashes = canonicalHashes(carried.handle, carried.read, carried.known)
-  if (hashes !== undefined) checked = { hashes, entries: carried.read.entries }
-  else {
-    const all = readDocumentEntries(carried.handle, true, carried.known)
-    const allHashes = all.ok ? canonicalHashes(carried.handle, all, carried.known) : undefined
-    if (all.ok && allHashes !== undefined) checked = { hashes: allHashes, entries: all.entries }
+  if (declared.length !== heads.length || declared.some((hash, index) => hash !== heads[index])) return (document.built = 'the document is not made of canonical changes of its entries')
+  if (document.loadAs !== undefined) {
+    // A checked load rebuilds every change from the ops and requires their heads to be the declared
+    // ones: so the loaded history is exactly the canonical changes whose heads those are.
+    try {
+      document.loaded = automergeBackend.load(document.chunk, { actor: document.loadAs })
+    } catch {
+      return (document.built = 'a document chunk does not load')
+    }
   }
-  carried.canonical = checked ?? 'the document is not made of canonical changes of its entries'
-  return carried.canonical
+  return (document.built = built)
 }
 
 // Automerge's storage format: magic (4) ‖ checksum (4) ‖ type (1) ‖ LEB128 length ‖ data.
@@ -456,8 +377,8 @@ export type PreparedSync = {
   readonly message: DecodedSyncMessage
   /** The entries it brings that this document lacks, in order: their signatures must be checked. */
   readonly entries: readonly SignedEntry[]
-  /** Loose changes, or one whole document (a fresh node's catch-up). */
-  readonly carried: CarriedChanges | CarriedDocument
+  /** What it carries that this document lacks. */
+  readonly carried: CarriedChanges
   /** The signature verdicts (entry id hex → valid), when they are being checked off this thread. */
   readonly verdicts?: Promise<ReadonlyMap<string, boolean>> | undefined
 }
@@ -656,56 +577,72 @@ export class LedgerDoc {
     } catch (error) {
       return { status: 'reject', reason: `not a sync message (${error instanceof Error ? error.message : 'undecodable'})` }
     }
-    // A whole document's entries go to the signature check slice by slice as they are decoded.
+    const entries: SignedEntry[] = []
     const parts: { entries: readonly SignedEntry[]; valid: Promise<boolean[]> }[] = []
-    const onSlice = (slice: readonly SignedEntry[], total: number): void => {
-      const fresh = slice.filter((entry) => !this.#changeHashes.has(entry.idHex))
-      if (options === undefined || total < options.minEntries || fresh.length === 0) return
-      const valid = options.verify(fresh)
-      // Marked handled: if the document is refused further on, nobody awaits these.
+    let handedOff = 0
+    const handOff = (): void => {
+      if (options === undefined || handedOff === entries.length) return
+      const slice = entries.slice(handedOff)
+      handedOff = entries.length
+      const valid = options.verify(slice)
+      // Marked handled: if the message is refused further on, nobody awaits these.
       valid.catch(() => {})
-      parts.push({ entries: fresh, valid })
+      parts.push({ entries: slice, valid })
     }
-    const document = this.#loneDocument(message, onSlice)
-    if (document !== undefined) {
-      if ('reason' in document) return { status: 'reject', reason: document.reason }
-      const entries = document.read.entries.filter((entry) => !this.#changeHashes.has(entry.idHex))
-      return { status: 'prepared', bytes, message, entries, carried: document, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined }
-    }
-    const carried = changesOf(message, this.#appliedDocuments)
-    if (!carried.ok) return { status: 'reject', reason: carried.reason }
-    const items: EntryItem[] = []
     const changes: Uint8Array[] = []
     const structural: string[] = []
-    for (const change of carried.changes) {
-      // A change whose hash this document holds is that very change (the hash covers all of it):
-      // peers resend what they think we lack, and decoding it again would be wasted work.
-      const hash = changeHash(change)
-      if (this.#knownChanges.has(hash)) continue
-      const decoded = decodeEntryChange(change)
-      if (decoded.kind === 'invalid') return { status: 'reject', reason: `a change is invalid: ${decoded.reason}` }
-      if (decoded.kind === 'chunk') {
-        changes.push(change)
-        structural.push(hash)
-      } else if (!this.#changeHashes.has(decoded.entry.idHex)) {
-        changes.push(change)
-        items.push(decoded)
+    const items: EntryItem[] = []
+    const documents: CarriedDocument[] = []
+    // A big document's new entries go off-thread however few they are: checking the document takes
+    // this thread a while anyway.
+    let bigDocument = false
+    for (const item of message.changes) {
+      const chunks = splitChunks(item)
+      if (chunks === undefined) return { status: 'reject', reason: 'a change is not a sequence of Automerge chunks' }
+      for (const chunk of chunks) {
+        if (chunk[CHUNK_TYPE_OFFSET] === CHUNK_TYPE_DOCUMENT) {
+          // A big document's entries go to the signature check slice by slice as they are decoded.
+          const document = this.#readDocument(chunk, (entry, total) => {
+            entries.push(entry)
+            bigDocument ||= options !== undefined && total >= options.minEntries
+            if (bigDocument && entries.length - handedOff >= DOCUMENT_SLICE_ENTRIES) handOff()
+          })
+          if (typeof document === 'string') return { status: 'reject', reason: document }
+          if (document !== undefined) documents.push(document)
+          continue
+        }
+        // A change whose hash this document holds is that very change (the hash covers all of it):
+        // peers resend what they think we lack, and decoding it again would be wasted work.
+        const hash = changeHash(chunk)
+        if (this.#knownChanges.has(hash)) continue
+        const decoded = decodeEntryChange(chunk)
+        if (decoded.kind === 'invalid') return { status: 'reject', reason: `a change is invalid: ${decoded.reason}` }
+        if (decoded.kind === 'chunk') {
+          changes.push(chunk)
+          structural.push(hash)
+        } else if (!this.#changeHashes.has(decoded.entry.idHex)) {
+          changes.push(chunk)
+          items.push(decoded)
+          entries.push(decoded.entry)
+        }
+        if (changes.length > LEDGER_DOC_ENTRIES_MAX) return { status: 'reject', reason: `more than ${LEDGER_DOC_ENTRIES_MAX} changes` }
       }
     }
-    const entries = items.map((item) => item.entry)
-    const verdicts = options !== undefined && entries.length >= options.minEntries ? verdictsOf([{ entries, valid: options.verify(entries) }]) : undefined
-    return { status: 'prepared', bytes, message, entries, carried: { kind: 'changes', changes, structural, items, documents: carried.documents }, verdicts }
+    if (options !== undefined && (bigDocument || entries.length >= options.minEntries)) handOff()
+    return { status: 'prepared', bytes, message, entries, carried: { changes, structural, items, documents }, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined }
   }
 
   /**
-   * Runs the checks of a prepared message that do not depend on this document's state (a whole
-   * document's canonical form), so a caller can overlap them with the signature check;
-   * {@link LedgerDoc.receiveSyncMessage} runs them otherwise. Returns the reason when they fail.
+   * Runs the checks of a prepared message that need no signature verdicts (rebuilding a whole
+   * document's changes and checking its heads), so a caller can overlap them with the signature
+   * check; {@link LedgerDoc.receiveSyncMessage} runs them otherwise. Returns the reason when they fail.
    */
   static precheck(prepared: PreparedSync): string | undefined {
-    if (prepared.carried.kind !== 'document') return undefined
-    const checked = checkDocument(prepared.carried)
-    return typeof checked === 'string' ? checked : undefined
+    for (const document of prepared.carried.documents) {
+      const built = buildDocument(document)
+      if (typeof built === 'string') return built
+    }
+    return undefined
   }
 
   /**
@@ -719,39 +656,33 @@ export class LedgerDoc {
   receiveSyncMessage(state: LedgerSyncState, input: Uint8Array | PreparedSync, verdicts?: ReadonlyMap<string, boolean>): SyncReceipt {
     const prepared = input instanceof Uint8Array ? this.prepareSyncMessage(input) : input
     if (prepared.status === 'reject') return prepared
-    // Entries that arrived by other paths since preparation are known now, not news; an entry
-    // without a verdict (a fork's other side, found by the document check) is checked here.
+    // Entries that arrived by other paths since preparation are known now, not news.
     const signatureOk = (entry: SignedEntry): boolean => this.#changeHashes.has(entry.idHex) || (verdicts?.get(entry.idHex) ?? verifyEntrySignature(entry))
     const { carried } = prepared
-    if (carried.kind === 'document') {
-      const checked = checkDocument(carried)
-      const refusal: SyncReceipt | undefined =
-        typeof checked === 'string'
-          ? { status: 'reject', reason: checked }
-          : this.#changeHashes.size + checked.entries.length > LEDGER_DOC_ENTRIES_MAX
-            ? { status: 'reject', reason: `the ledger document would exceed ${LEDGER_DOC_ENTRIES_MAX} entries` }
-            : undefined
-      const bad = refusal !== undefined || typeof checked === 'string' ? undefined : checked.entries.find((entry) => !signatureOk(entry))
-      if (refusal !== undefined || bad !== undefined || typeof checked === 'string') {
-        carried.handle.free()
-        return refusal ?? { status: 'reject', reason: 'an entry signature does not verify', badSignature: bad }
+    // A refused message leaves nothing behind: loaded documents are freed at once.
+    const refuse = (receipt: Extract<SyncReceipt, { status: 'reject' }>): SyncReceipt => {
+      for (const document of carried.documents) {
+        document.loaded?.free()
+        document.loaded = undefined
       }
-      let entries: SignedEntry[]
-      try {
-        entries = this.#adoptDocument(carried, checked)
-        this.#handle.receiveSyncMessage(state, automergeBackend.encodeSyncMessage({ ...prepared.message, changes: [] }))
-      } catch (error) {
-        return { status: 'reject', reason: `Automerge refused the message (${error instanceof Error ? error.message : 'unknown'})` }
-      }
-      for (const entry of [...entries]) entries.push(...this.#release(entry))
-      return { status: 'accept', entries, waiting: 0 }
+      return receipt
     }
-    const items = carried.items.filter((item) => !this.#changeHashes.has(item.entry.idHex))
+    // Whole documents' entries, each by the change rebuilt from it.
+    const rebuilt = new Map<string, BuiltChange>()
+    for (const document of carried.documents) {
+      const built = buildDocument(document)
+      if (typeof built === 'string') return refuse({ status: 'reject', reason: built })
+      for (const [idHex, change] of built) if (!this.#changeHashes.has(idHex)) rebuilt.set(idHex, change)
+    }
+    const fromDocuments = inLedgerOrder([...rebuilt.values()])
+    const badInDocument = fromDocuments.find((item) => !signatureOk(item.entry))
+    if (badInDocument !== undefined) return refuse({ status: 'reject', reason: 'an entry signature does not verify', badSignature: badInDocument.entry })
+    const items = carried.items.filter((item) => !this.#changeHashes.has(item.entry.idHex) && !rebuilt.has(item.entry.idHex))
     const bad = items.find((item) => !signatureOk(item.entry))
-    if (bad !== undefined) return { status: 'reject', reason: 'an entry signature does not verify', badSignature: bad.entry }
+    if (bad !== undefined) return refuse({ status: 'reject', reason: 'an entry signature does not verify', badSignature: bad.entry })
     // Causal order: an entry's change is rebuilt once its prev's change hash is known.
     const known = new Map<string, string>()
-    const hashOf = (idHex: string): string | undefined => this.#changeHashes.get(idHex) ?? known.get(idHex)
+    const hashOf = (idHex: string): string | undefined => this.#changeHashes.get(idHex) ?? known.get(idHex) ?? rebuilt.get(idHex)?.hash
     const accepted: EntryItem[] = []
     let remaining = items
     for (let progress = true; progress && remaining.length > 0; ) {
@@ -764,7 +695,7 @@ export class LedgerDoc {
           next.push(item)
           continue
         }
-        if (item.hash !== entryChangeHash(entry, prevHash, item.value)) return { status: 'reject', reason: 'a non-canonical change' }
+        if (item.hash !== entryChangeHash(entry, prevHash, item.value)) return refuse({ status: 'reject', reason: 'a non-canonical change' })
         if (!known.has(entry.idHex)) {
           known.set(entry.idHex, item.hash)
           accepted.push(item)
@@ -773,27 +704,43 @@ export class LedgerDoc {
       }
       remaining = next
     }
-    if (this.#changeHashes.size + accepted.length > LEDGER_DOC_ENTRIES_MAX) return { status: 'reject', reason: `the ledger document would exceed ${LEDGER_DOC_ENTRIES_MAX} entries` }
+    if (this.#changeHashes.size + fromDocuments.length + accepted.length > LEDGER_DOC_ENTRIES_MAX) return refuse({ status: 'reject', reason: `the ledger document would exceed ${LEDGER_DOC_ENTRIES_MAX} entries` })
     this.flush()
-    // Every change checked: they go into the document in one batch (the message's whole-document
-    // chunk, if any, is not parsed a second time), then the message without its changes updates
-    // the peer's sync state. Changes still waiting for their prev stay out.
+    // Every change checked: they go into the document in one batch, then the message without its
+    // changes updates the peer's sync state. Changes still waiting for their prev stay out.
+    const chunkKeys = new Set<string>()
+    for (const { entry } of fromDocuments) {
+      const key = chunkKey(entry.authorHex, entry.body.seq)
+      if (!this.#chunks.has(key)) chunkKeys.add(key)
+    }
     const waitingBytes = new Set(remaining.map((item) => item.bytes))
-    const toApply = carried.changes.filter((change) => !waitingBytes.has(change))
+    const loose = carried.changes.filter((change) => !waitingBytes.has(change))
+    // A lone document loaded ahead holds its changes already: it takes what this one holds beyond
+    // them and becomes this one.
+    const adopted = carried.documents.length === 1 ? carried.documents[0]!.loaded : undefined
+    const toApply = adopted !== undefined ? loose : [...[...chunkKeys].map((key) => chunkChange(key).bytes), ...fromDocuments.map((item) => item.bytes), ...loose]
     try {
+      if (adopted !== undefined) {
+        adopted.applyChanges(adopted.getChangesAdded(this.#handle))
+        this.#handle.free()
+        this.#handle = adopted
+        carried.documents[0]!.loaded = undefined
+      }
       if (toApply.length > 0) this.#handle.applyChanges(toApply)
       this.#handle.receiveSyncMessage(state, prepared.message.changes.length === 0 ? prepared.bytes : automergeBackend.encodeSyncMessage({ ...prepared.message, changes: [] }))
     } catch (error) {
-      return { status: 'reject', reason: `Automerge refused the message (${error instanceof Error ? error.message : 'unknown'})` }
+      return refuse({ status: 'reject', reason: `Automerge refused the message (${error instanceof Error ? error.message : 'unknown'})` })
     }
-    for (const digest of carried.documents) rememberBounded(this.#appliedDocuments, digest, APPLIED_DOCUMENTS_MAX)
+    for (const document of carried.documents) document.loaded?.free()
+    for (const document of carried.documents) rememberBounded(this.#appliedDocuments, document.digest, APPLIED_DOCUMENTS_MAX)
     for (const hash of carried.structural) this.#knownChanges.add(hash)
+    for (const key of chunkKeys) this.#knownChanges.add(chunkChange(key).hash)
     const entries: SignedEntry[] = []
-    for (const item of accepted) {
+    for (const item of [...fromDocuments, ...accepted]) {
       this.#index(item.entry, item.hash)
       entries.push(item.entry)
     }
-    for (const item of accepted) entries.push(...this.#release(item.entry))
+    for (const entry of [...entries]) entries.push(...this.#release(entry))
     for (const item of remaining) this.#wait(item.entry)
     return { status: 'accept', entries, waiting: remaining.length }
   }
@@ -810,56 +757,34 @@ export class LedgerDoc {
   }
 
   /**
-   * A message's lone whole-document chunk, loaded and read; undefined when the message carries
-   * anything else, or a document already applied (then it is handled as loose changes).
+   * Reads a whole-document chunk's entries (held ones by their signature, the others decoded, each
+   * new one handed to `onNew` with the number of values in the chunk); undefined for a chunk applied
+   * before, the reason when it is not a document of entries.
    */
-  #loneDocument(message: DecodedSyncMessage, onSlice: (slice: readonly SignedEntry[], total: number) => void): CarriedDocument | { readonly reason: string } | undefined {
-    if (message.changes.length !== 1) return undefined
-    const chunks = splitChunks(message.changes[0]!)
-    if (chunks?.length !== 1 || chunks[0]![CHUNK_TYPE_OFFSET] !== CHUNK_TYPE_DOCUMENT) return undefined
-    const chunk = chunks[0]!
+  #readDocument(chunk: Uint8Array, onNew: (entry: SignedEntry, total: number) => void): CarriedDocument | string | undefined {
     const digest = createHash('sha256').update(chunk).digest('hex')
     if (this.#appliedDocuments.has(digest)) return undefined
-    let handle: BackendDoc
-    try {
-      handle = automergeBackend.load(chunk, { actor: this.#actorHex })
-    } catch {
-      return { reason: 'a document chunk does not load' }
+    const read = readDocumentChunk(chunk, DOCUMENT_CHUNK_LIMITS)
+    if (!read.ok) return `a document chunk does not read: ${read.reason}`
+    const entries: SignedEntry[] = []
+    const texts = new Map<SignedEntry, string>()
+    let news = 0
+    for (const text of read.strings) {
+      const held = text.length > SIGNATURE_BASE64URL_CHARS ? this.#known.bySignature(text.slice(-SIGNATURE_BASE64URL_CHARS)) : undefined
+      if (held !== undefined) {
+        entries.push(held)
+        continue
+      }
+      const decoded = decodeDocEntry(text)
+      if (!decoded.ok) return `an entry does not decode: ${decoded.reason}`
+      entries.push(decoded.entry)
+      texts.set(decoded.entry, text)
+      if (this.#changeHashes.has(decoded.entry.idHex)) continue
+      news++
+      onNew(decoded.entry, read.strings.length)
     }
-    const read = readDocumentEntries(handle, false, this.#known, onSlice)
-    const reason = !read.ok ? read.reason : read.entries.length > LEDGER_DOC_ENTRIES_MAX ? `more than ${LEDGER_DOC_ENTRIES_MAX} entries` : undefined
-    if (!read.ok || reason !== undefined) {
-      handle.free()
-      return { reason: reason ?? 'unreadable' }
-    }
-    return { kind: 'document', chunk, digest, handle, read, known: this.#known }
-  }
-
-  /**
-   * Takes in a carried document whose entries' signatures were all checked: the loaded document
-   * becomes this one (what this one holds beyond it is applied to it), or, when this one is the
-   * bigger, the document is applied to this one. Returns the new entries in the document's order.
-   */
-  #adoptDocument(carried: CarriedDocument, checked: CanonicalDocument): SignedEntry[] {
-    this.flush()
-    if (this.#changeHashes.size <= checked.entries.length) {
-      // Only what the loaded document lacks: after a partition heals, most of this one's changes are in it.
-      carried.handle.applyChanges(carried.handle.getChangesAdded(this.#handle))
-      this.#handle.free()
-      this.#handle = carried.handle
-    } else {
-      this.#handle.loadIncremental(carried.chunk)
-      carried.handle.free()
-    }
-    rememberBounded(this.#appliedDocuments, carried.digest, APPLIED_DOCUMENTS_MAX)
-    for (const key of carried.read.chunkKeys) this.#knownChanges.add(chunkChange(key).hash)
-    const added: SignedEntry[] = []
-    for (const entry of checked.entries) {
-      if (this.#changeHashes.has(entry.idHex)) continue
-      this.#index(entry, checked.hashes.get(entry.idHex)!)
-      added.push(entry)
-    }
-    return added
+    const loadAs = news > this.#changeHashes.size ? this.#actorHex : undefined
+    return { chunk, digest, heads: read.heads, entries, texts, known: this.#known, loadAs }
   }
 
   /** The hash of the change of the entry's prev: undefined for a first entry, null when the prev is not here. */
