@@ -160,8 +160,8 @@ type KnownEntries = {
   changeHash(idHex: string): string | undefined
 }
 
-/** A change rebuilt from an entry. */
-type BuiltChange = { readonly entry: SignedEntry; readonly bytes: Uint8Array; readonly hash: string }
+/** A change rebuilt from an entry; only its hash when the document it came in is adopted loaded (`loadAs`). */
+type BuiltChange = { readonly entry: SignedEntry; readonly hash: string; readonly bytes: Uint8Array | undefined }
 
 /**
  * A whole-document chunk a sync message carries: Automerge sends one to a peer that has nothing
@@ -182,14 +182,16 @@ type CarriedDocument = {
   /** The document text of each decoded entry. */
   readonly texts: ReadonlyMap<SignedEntry, string>
   readonly known: KnownEntries
+  /** How many of its entries the receiver lacked when it was read. */
+  readonly news: number
   /**
-   * Set when the document brings more entries than the receiver holds (a catch-up): once its heads
+   * Set when the message's only document brings more entries than the receiver holds (a catch-up): once its heads
    * check out, the first check also loads it under this actor, and the receiver adopts it instead
    * of applying its changes one by one (in a catch-up of 10,000 entries, Automerge took ~0.6 s to
    * apply them and ~0.35 s to load the document), while the signatures are still being checked.
    * Automerge frees a dropped one when it is collected.
    */
-  readonly loadAs?: string | undefined
+  loadAs?: string | undefined
   /** Set by the first check: the changes of the entries that were not held, by entry id, or why the chunk is refused. */
   built?: ReadonlyMap<string, BuiltChange> | string
   /** Set by the first check when `loadAs` is: the document, loaded. */
@@ -241,7 +243,9 @@ function buildDocument(document: CarriedDocument): ReadonlyMap<string, BuiltChan
     let hash = known.changeHash(entry.idHex)
     if (hash === undefined) {
       if (prevHex !== undefined && prevHash === undefined) return (document.built = 'an entry whose prev the document lacks')
-      const change = entryChange(entry, prevHash, document.texts.get(entry))
+      const text = document.texts.get(entry)
+      // A document adopted loaded needs only the hashes: its changes are in it.
+      const change = document.loadAs !== undefined ? { hash: entryChangeHash(entry, prevHash, text), bytes: undefined } : entryChange(entry, prevHash, text)
       built.set(entry.idHex, { entry, ...change })
       hash = change.hash
     }
@@ -629,6 +633,8 @@ export class LedgerDoc {
       }
     }
     if (options !== undefined && (bigDocument || entries.length >= options.minEntries)) handOff()
+    const lone = documents.length === 1 ? documents[0]! : undefined
+    if (lone !== undefined && lone.news > this.#changeHashes.size) lone.loadAs = this.#actorHex
     return { status: 'prepared', bytes, message, entries, carried: { changes, structural, items, documents }, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined }
   }
 
@@ -718,7 +724,8 @@ export class LedgerDoc {
     // A lone document loaded ahead holds its changes already: it takes what this one holds beyond
     // them and becomes this one.
     const adopted = carried.documents.length === 1 ? carried.documents[0]!.loaded : undefined
-    const toApply = adopted !== undefined ? loose : [...[...chunkKeys].map((key) => chunkChange(key).bytes), ...fromDocuments.map((item) => item.bytes), ...loose]
+    // Only an adopted document's changes were built as hashes alone.
+    const toApply = adopted !== undefined ? loose : [...[...chunkKeys].map((key) => chunkChange(key).bytes), ...fromDocuments.map((item) => item.bytes!), ...loose]
     try {
       if (adopted !== undefined) {
         adopted.applyChanges(adopted.getChangesAdded(this.#handle))
@@ -783,8 +790,7 @@ export class LedgerDoc {
       news++
       onNew(decoded.entry, read.strings.length)
     }
-    const loadAs = news > this.#changeHashes.size ? this.#actorHex : undefined
-    return { chunk, digest, heads: read.heads, entries, texts, known: this.#known, loadAs }
+    return { chunk, digest, heads: read.heads, entries, texts, known: this.#known, news }
   }
 
   /** The hash of the change of the entry's prev: undefined for a first entry, null when the prev is not here. */
