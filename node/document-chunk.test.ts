@@ -2,27 +2,17 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import * as Automerge from '@automerge/automerge'
 import { createEd25519Signer } from '../identity/ed25519.ts'
-import { buildMetered, buildMint, devnetGenesisGrant, DEVNET_RULES, Ledger, signEntry, type SignedEntry } from '../ledger/index.ts'
+import { signEntry, type SignedEntry } from '../ledger/index.ts'
 import { automergeBackend } from './automerge-backend.ts'
 import { readDocumentChunk, type DocumentChunkLimits } from './document-chunk.ts'
 import { encodeDocEntry, LedgerDoc } from './ledger-doc.ts'
 import { createSeededRandom } from './sim/random.ts'
+import { authorChain as chainOf } from './test-support/author-chain.ts'
 import { mutate } from './test-support/mutate.ts'
 
-const LIMITS: DocumentChunkLimits = { stringsMax: 1_000_000, columnBytesMax: 64 * 1024 * 1024 }
+const authorChain = (seedByte: number, metered: number): SignedEntry[] => chainOf(seedByte, metered).entries
 
-function authorChain(seedByte: number, metered: number): SignedEntry[] {
-  const signer = createEd25519Signer(new Uint8Array(32).fill(seedByte))
-  const ledger = new Ledger({ rules: DEVNET_RULES })
-  const entries = [buildMint(ledger, signer, { grant: devnetGenesisGrant(signer.publicKey, 1_000_000_000_000n), timestamp: 1 })]
-  ledger.append(entries[0]!, { signatureVerified: true })
-  for (let index = 0; index < metered; index++) {
-    const entry = buildMetered(ledger, signer, { type: 'llm_inference', model: 'm', tokens: 10 + index }, { timestamp: 2 + index })
-    ledger.append(entry, { signatureVerified: true })
-    entries.push(entry)
-  }
-  return entries
-}
+const LIMITS: DocumentChunkLimits = { stringsMax: 1_000_000, columnBytesMax: 64 * 1024 * 1024 }
 
 function savedLedger(entries: readonly SignedEntry[]): { bytes: Uint8Array; heads: string[] } {
   const doc = new LedgerDoc({ actorHex: 'aa'.repeat(16) })

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import * as Automerge from '@automerge/automerge'
-import { createEd25519Signer } from '../identity/ed25519.ts'
-import { buildMetered, buildMint, devnetGenesisGrant, DEVNET_RULES, Ledger, signEntry, type SignedEntry } from '../ledger/index.ts'
+import { buildMetered, signEntry, type SignedEntry } from '../ledger/index.ts'
 import { automergeBackend } from './automerge-backend.ts'
 import { LEDGER_DOC_CHUNK_ENTRIES, SYNC_MESSAGE_BYTES_MAX } from './constants.ts'
 import { decodeDocEntry, decodeEntryChange, encodeDocEntry, LedgerDoc } from './ledger-doc.ts'
 import { createSeededRandom } from './sim/random.ts'
-
-/** An author's chain: a genesis mint and `metered` metered entries. */
-function authorChain(seedByte: number, metered: number): { entries: SignedEntry[]; ledger: Ledger; signer: ReturnType<typeof createEd25519Signer> } {
-  const signer = createEd25519Signer(new Uint8Array(32).fill(seedByte))
-  const ledger = new Ledger({ rules: DEVNET_RULES })
-  const entries = [buildMint(ledger, signer, { grant: devnetGenesisGrant(signer.publicKey, 1_000_000_000_000n), timestamp: 1 })]
-  ledger.append(entries[0]!, { signatureVerified: true })
-  for (let index = 0; index < metered; index++) {
-    const entry = buildMetered(ledger, signer, { type: 'llm_inference', model: 'm', tokens: 10 + index }, { timestamp: 2 + index })
-    ledger.append(entry, { signatureVerified: true })
-    entries.push(entry)
-  }
-  return { entries, ledger, signer }
-}
+import { authorChain } from './test-support/author-chain.ts'
 
 function docWith(actorByte: string, entries: readonly SignedEntry[]): { doc: LedgerDoc; changes: Uint8Array[] } {
   const doc = new LedgerDoc({ actorHex: actorByte.repeat(16) })
