@@ -69,8 +69,7 @@ class Reader {
   /** A signed LEB128 within ±2^48. */
   signed(): number {
     let value = 0
-    let shift = 0
-    for (; shift <= 42; shift += 7) {
+    for (let shift = 0; shift <= 42; shift += 7) {
       const byte = this.#byte()
       value += (byte & 0x7f) * 2 ** shift
       if ((byte & 0x80) === 0) return byte & 0x40 ? value - 2 ** (shift + 7) : value
@@ -110,6 +109,8 @@ export function readDocumentChunk(chunk: Uint8Array, limits: DocumentChunkLimits
 }
 
 function readChunk(chunk: Uint8Array, limits: DocumentChunkLimits): DocumentChunkContent {
+  // The checksum (bytes 4–7) is not read: every value is checked on its own, and the declared heads
+  // against the changes rebuilt from them.
   if (chunk[CHUNK_TYPE_OFFSET] !== CHUNK_TYPE_DOCUMENT) throw new Malformed('not a document chunk')
   const header = new Reader(chunk, CHUNK_TYPE_OFFSET + 1)
   const length = header.unsigned()

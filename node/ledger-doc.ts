@@ -772,7 +772,7 @@ export class LedgerDoc {
     const digest = createHash('sha256').update(chunk).digest('hex')
     if (this.#appliedDocuments.has(digest)) return undefined
     const read = readDocumentChunk(chunk, DOCUMENT_CHUNK_LIMITS)
-    if (!read.ok) return `a document chunk does not read: ${read.reason}`
+    if (!read.ok) return `a document chunk is unreadable (${read.reason})`
     const entries: SignedEntry[] = []
     const texts = new Map<SignedEntry, string>()
     let news = 0
