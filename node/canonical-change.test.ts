@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { automergeBackend } from './automerge-backend.ts'
-import { decodeMapSetChange, encodeMapSetChange, mapSetChangeHash } from './canonical-change.ts'
+import { changeChunkHash, decodeMapSetChange, encodeMapSetChange, mapSetChangeHash } from './canonical-change.ts'
 import { createSeededRandom } from './sim/random.ts'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
@@ -25,6 +25,7 @@ describe('canonical change encoder', () => {
             assert.ok(encoded !== undefined)
             assert.equal(hex(encoded.bytes), hex(expected), `seq ${seq}, value ${valueLength} B, ${depCount} deps, object ${objectCounter}`)
             assert.equal(encoded.hash, automergeBackend.decodeChange(expected).hash)
+            assert.equal(changeChunkHash(expected), encoded.hash, 'read off Automerge\'s own bytes')
             // Hash only, in the scratch buffer (grown past its first size by the 8 KiB values).
             assert.equal(mapSetChangeHash({ actor, startOp: 3 + seq, deps, objectCounter, objectActor, key, value }), encoded.hash)
             assert.deepEqual(decodeMapSetChange(expected), { actor, startOp: 3 + seq, deps, objectCounter, objectActor, key, value })
@@ -62,5 +63,8 @@ describe('canonical change encoder', () => {
     assert.throws(() => mapSetChangeHash({ ...base, deps: ['11'] }), RangeError)
     assert.throws(() => encodeMapSetChange({ ...base, deps: ['11'] }), RangeError)
     assert.throws(() => encodeMapSetChange({ ...base, actor: 'ab' }), RangeError)
+    // A compressed change (type 2) or a document (type 0) is hashed by Automerge, not read off.
+    const encoded = encodeMapSetChange(base)!.bytes
+    for (const type of [0, 2]) assert.equal(changeChunkHash(Uint8Array.from(encoded, (byte, index) => (index === 8 ? type : byte))), undefined)
   })
 })

@@ -12,6 +12,7 @@
  * (run-length encoded), and the values' bytes back to back. Columns may be DEFLATE-compressed.
  */
 import { inflateRawSync } from 'node:zlib'
+import { CHUNK_MAGIC } from './canonical-change.ts'
 
 /** The heads a document chunk declares and the string values its ops hold, in storage order. */
 export type DocumentChunkContent = { readonly heads: readonly string[]; readonly strings: readonly string[] }
@@ -91,6 +92,41 @@ class Reader {
 }
 
 /**
+ * Splits bytes into Automerge chunks (a sync message may carry several changes, or a whole
+ * document, in one item): magic (4) ‖ checksum (4) ‖ type (1) ‖ LEB128 length ‖ data each.
+ * Undefined when the bytes are not chunks end to end.
+ *
+ * @example
+ * for (const chunk of splitChunks(item) ?? []) if (isDocumentChunk(chunk)) readDocumentChunk(chunk, limits)
+ */
+export function splitChunks(bytes: Uint8Array): Uint8Array[] | undefined {
+  const chunks: Uint8Array[] = []
+  let offset = 0
+  while (offset < bytes.length) {
+    if (bytes.length - offset < CHUNK_TYPE_OFFSET + 2) return undefined
+    for (let index = 0; index < 4; index++) if (bytes[offset + index] !== CHUNK_MAGIC[index]) return undefined
+    let length = 0
+    let cursor = offset + CHUNK_TYPE_OFFSET + 1
+    for (let shift = 0; ; shift += 7) {
+      if (cursor >= bytes.length || shift > 28) return undefined
+      const byte = bytes[cursor++]!
+      length += (byte & 0x7f) * 2 ** shift
+      if ((byte & 0x80) === 0) break
+    }
+    const end = cursor + length
+    if (end > bytes.length) return undefined
+    chunks.push(bytes.subarray(offset, end))
+    offset = end
+  }
+  return chunks
+}
+
+/** Whether a chunk (one of {@link splitChunks}') is a whole document rather than a change. */
+export function isDocumentChunk(chunk: Uint8Array): boolean {
+  return chunk[CHUNK_TYPE_OFFSET] === CHUNK_TYPE_DOCUMENT
+}
+
+/**
  * Reads a document chunk's declared heads and string values. Refuses (never throws) anything that
  * is not a well-formed document chunk whose op values are all null or strings: the ledger document
  * holds nothing else, so another value means the chunk is not one.
@@ -111,7 +147,7 @@ export function readDocumentChunk(chunk: Uint8Array, limits: DocumentChunkLimits
 function readChunk(chunk: Uint8Array, limits: DocumentChunkLimits): DocumentChunkContent {
   // The checksum (bytes 4–7) is not read: every value is checked on its own, and the declared heads
   // against the changes rebuilt from them.
-  if (chunk[CHUNK_TYPE_OFFSET] !== CHUNK_TYPE_DOCUMENT) throw new Malformed('not a document chunk')
+  if (!isDocumentChunk(chunk)) throw new Malformed('not a document chunk')
   const header = new Reader(chunk, CHUNK_TYPE_OFFSET + 1)
   const length = header.unsigned()
   if (length !== chunk.length - header.offset) throw new Malformed('the chunk length does not match its bytes')

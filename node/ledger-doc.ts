@@ -13,11 +13,11 @@
  * two actors writing one key: an Automerge conflict that keeps both, which the ledger then proves.
  * Automerge merges containers; whether an entry counts is decided by the ledger it is fed to.
  */
-import { createHash } from 'node:crypto'
+import { hash as oneShotHash } from 'node:crypto'
 import { decodeSignedEntry, toHex, verifyEntrySignature, type SignedEntry } from '../ledger/index.ts'
-import { decodeMapSetChange, encodeMapSetChange, mapSetChangeHash, type MapSetChange } from './canonical-change.ts'
+import { changeChunkHash, decodeMapSetChange, encodeMapSetChange, mapSetChangeHash, type MapSetChange } from './canonical-change.ts'
 import { automergeBackend, type BackendDoc, type BackendSyncState, type DecodedChange, type DecodedSyncMessage } from './automerge-backend.ts'
-import { readDocumentChunk } from './document-chunk.ts'
+import { isDocumentChunk, readDocumentChunk, splitChunks } from './document-chunk.ts'
 import {
   DOCUMENT_COLUMN_BYTES_MAX,
   LEDGER_DOC_CHANGE_BYTES_MAX,
@@ -106,7 +106,7 @@ const chunkChangeCache = new Map<string, ChunkChange>()
 function chunkChange(key: string): ChunkChange {
   const cached = chunkChangeCache.get(key)
   if (cached !== undefined) return cached
-  const actor = createHash('sha256').update(`ippoc/ledger-doc/chunk/${key}`).digest('hex').slice(0, 32)
+  const actor = oneShotHash('sha256', `ippoc/ledger-doc/chunk/${key}`).slice(0, 32)
   const bytes = automergeBackend.encodeChange({ actor, seq: 1, startOp: CHUNK_OBJECT_COUNTER, time: 0, message: null, deps: [GENESIS_HASH], ops: [{ action: 'makeMap', obj: CHUNKS_OBJECT, key, pred: [] }] })
   const change = { key, bytes, hash: automergeBackend.decodeChange(bytes).hash, actor, object: `${CHUNK_OBJECT_COUNTER}@${actor}` }
   if (chunkChangeCache.size < LEDGER_DOC_CHUNKS_MAX) chunkChangeCache.set(key, change)
@@ -138,13 +138,9 @@ function entryMapSetChange(entry: SignedEntry, prevChangeHash: string | undefine
   return { actor: entry.idHex.slice(0, 32), startOp: 3 + entry.body.seq, deps, objectCounter: CHUNK_OBJECT_COUNTER, objectActor: chunk.actor, key: String(entry.body.seq), value }
 }
 
-/**
- * The Automerge hash of a change. For an uncompressed change chunk (what `encodeChange` makes) it is
- * SHA-256 of the chunk after magic and checksum, ~20× cheaper than decoding it.
- */
+/** The Automerge hash of a change: read off an uncompressed one, else Automerge decodes it. */
 function changeHash(change: Uint8Array): string {
-  if (change[CHUNK_TYPE_OFFSET] === CHUNK_TYPE_CHANGE) return createHash('sha256').update(change.subarray(CHUNK_TYPE_OFFSET)).digest('hex')
-  return automergeBackend.decodeChange(change).hash
+  return changeChunkHash(change) ?? automergeBackend.decodeChange(change).hash
 }
 
 /**
@@ -267,38 +263,6 @@ function buildDocument(document: CarriedDocument): ReadonlyMap<string, BuiltChan
     }
   }
   return (document.built = built)
-}
-
-// Automerge's storage format: magic (4) ‖ checksum (4) ‖ type (1) ‖ LEB128 length ‖ data.
-const CHUNK_MAGIC = [0x85, 0x6f, 0x4a, 0x83]
-const CHUNK_TYPE_OFFSET = 8
-const CHUNK_TYPE_DOCUMENT = 0
-const CHUNK_TYPE_CHANGE = 1
-
-/**
- * Splits bytes into Automerge chunks (a sync message may carry several changes, or a whole
- * document, in one item). Undefined when the bytes are not chunks end to end.
- */
-function splitChunks(bytes: Uint8Array): Uint8Array[] | undefined {
-  const chunks: Uint8Array[] = []
-  let offset = 0
-  while (offset < bytes.length) {
-    if (bytes.length - offset < CHUNK_TYPE_OFFSET + 2) return undefined
-    for (let index = 0; index < 4; index++) if (bytes[offset + index] !== CHUNK_MAGIC[index]) return undefined
-    let length = 0
-    let cursor = offset + CHUNK_TYPE_OFFSET + 1
-    for (let shift = 0; ; shift += 7) {
-      if (cursor >= bytes.length || shift > 28) return undefined
-      const byte = bytes[cursor++]!
-      length += (byte & 0x7f) * 2 ** shift
-      if ((byte & 0x80) === 0) break
-    }
-    const end = cursor + length
-    if (end > bytes.length) return undefined
-    chunks.push(bytes.subarray(offset, end))
-    offset = end
-  }
-  return chunks
 }
 
 /** What a change from the wire is. */
@@ -604,7 +568,7 @@ export class LedgerDoc {
       const chunks = splitChunks(item)
       if (chunks === undefined) return { status: 'reject', reason: 'a change is not a sequence of Automerge chunks' }
       for (const chunk of chunks) {
-        if (chunk[CHUNK_TYPE_OFFSET] === CHUNK_TYPE_DOCUMENT) {
+        if (isDocumentChunk(chunk)) {
           // A big document's entries go to the signature check slice by slice as they are decoded.
           const document = this.#readDocument(chunk, (entry, total) => {
             entries.push(entry)
@@ -769,7 +733,7 @@ export class LedgerDoc {
    * before, the reason when it is not a document of entries.
    */
   #readDocument(chunk: Uint8Array, onNew: (entry: SignedEntry, total: number) => void): CarriedDocument | string | undefined {
-    const digest = createHash('sha256').update(chunk).digest('hex')
+    const digest = oneShotHash('sha256', chunk)
     if (this.#appliedDocuments.has(digest)) return undefined
     const read = readDocumentChunk(chunk, DOCUMENT_CHUNK_LIMITS)
     if (!read.ok) return `a document chunk is unreadable (${read.reason})`
