@@ -4,6 +4,7 @@ import * as Automerge from '@automerge/automerge'
 import { buildMetered, signEntry, type SignedEntry } from '../ledger/index.ts'
 import { automergeBackend } from './automerge-backend.ts'
 import { LEDGER_DOC_CHUNK_ENTRIES, SYNC_MESSAGE_BYTES_MAX } from './constants.ts'
+import { splitChunks } from './document-chunk.ts'
 import { decodeDocEntry, decodeEntryChange, encodeDocEntry, LedgerDoc } from './ledger-doc.ts'
 import { createSeededRandom } from './sim/random.ts'
 import { authorChain } from './test-support/author-chain.ts'
@@ -47,6 +48,26 @@ function wholeDocumentMessage(source: LedgerDoc): Uint8Array {
   const message = source.generateSyncMessage(state)
   assert.ok(message !== null)
   return message
+}
+
+/**
+ * What `source` sends a peer holding `held` of its entries: their changes as a list (Automerge sends
+ * the whole document instead when a third or more of it is news).
+ */
+function changeListMessage(source: LedgerDoc, held: LedgerDoc): Uint8Array {
+  const state = LedgerDoc.initSyncState()
+  source.generateSyncMessage(state)
+  const hello = held.generateSyncMessage(LedgerDoc.initSyncState())
+  assert.ok(hello !== null)
+  source.receiveSyncMessage(state, hello)
+  const message = source.generateSyncMessage(state)
+  assert.ok(message !== null)
+  return message
+}
+
+/** The same sync message carrying these chunks, each as its own item. */
+function withChunks(message: Uint8Array, chunks: readonly Uint8Array[]): Uint8Array {
+  return automergeBackend.encodeSyncMessage({ ...automergeBackend.decodeSyncMessage(message), changes: [...chunks] })
 }
 
 /** The same sync message carrying `document` (saved Automerge bytes) instead. */
@@ -217,6 +238,48 @@ describe('ledger document', () => {
     assert.deepEqual(doc.stageChecked(second).map((entry) => entry.idHex), [entries[2]!.idHex, entries[3]!.idHex])
     assert.equal(doc.waiting, 0)
     assert.deepEqual(doc.heads(), docWith('cc', entries).doc.heads())
+  })
+
+  it('takes a chain sent newest first, with a copy of one change, and hands it on in causal order', () => {
+    const { entries } = authorChain(11, 40)
+    const source = docWith('aa', entries).doc
+    const message = changeListMessage(source, docWith('bb', entries.slice(0, 31)).doc)
+    const chunks = automergeBackend.decodeSyncMessage(message).changes.flatMap((item) => splitChunks(item) ?? [])
+    assert.equal(chunks.length, 10)
+    const receiver = docWith('bb', entries.slice(0, 31)).doc
+    const receipt = receiver.receiveSyncMessage(LedgerDoc.initSyncState(), withChunks(message, [...chunks].reverse().concat(chunks[4]!)))
+    assert.ok(receipt.status === 'accept', receipt.status === 'reject' ? receipt.reason : '')
+    assert.deepEqual(receipt.entries.map((entry) => entry.idHex), entries.slice(31).map((entry) => entry.idHex))
+    assert.equal(receipt.waiting, 0)
+    assert.deepEqual(receiver.heads(), source.heads())
+  })
+
+  it('decodes and checks the changes of two messages bringing the same news once, while the first waits for its verdicts', () => {
+    const { entries } = authorChain(12, 40)
+    const source = docWith('aa', entries).doc
+    const message = changeListMessage(source, docWith('bb', entries.slice(0, 31)).doc)
+    const receiver = docWith('bb', entries.slice(0, 31)).doc
+    const first = receiver.prepareSyncMessage(message)
+    const second = receiver.prepareSyncMessage(message)
+    assert.ok(first.status === 'prepared' && second.status === 'prepared')
+    assert.equal(first.entries.length, 10)
+    assert.equal(second.entries.length, 0, 'the first claimed them')
+    // The second, received first, brings nothing; the first then brings all of them.
+    const early = receiver.receiveSyncMessage(LedgerDoc.initSyncState(), second)
+    assert.ok(early.status === 'accept' && early.entries.length === 0)
+    const late = receiver.receiveSyncMessage(LedgerDoc.initSyncState(), first)
+    assert.ok(late.status === 'accept')
+    assert.deepEqual(late.entries.map((entry) => entry.idHex), entries.slice(31).map((entry) => entry.idHex))
+    assert.deepEqual(receiver.heads(), source.heads())
+    // A message dropped unreceived gives its claims back: the next copy is checked in full.
+    const other = docWith('cc', entries.slice(0, 31)).doc
+    const dropped = other.prepareSyncMessage(message)
+    assert.ok(dropped.status === 'prepared' && dropped.entries.length === 10)
+    other.discard(dropped)
+    const again = other.prepareSyncMessage(message)
+    assert.ok(again.status === 'prepared' && again.entries.length === 10)
+    assert.ok(other.receiveSyncMessage(LedgerDoc.initSyncState(), again).status === 'accept')
+    assert.deepEqual(other.heads(), source.heads())
   })
 
   it('catches up from a whole document by checking its heads and adopting it, keeping what it held alone', () => {

@@ -349,6 +349,8 @@ export type PreparedSync = {
   readonly carried: CarriedChanges
   /** The signature verdicts (entry id hex → valid), when they are being checked off this thread. */
   readonly verdicts?: Promise<ReadonlyMap<string, boolean>> | undefined
+  /** Hashes of the loose changes it claimed: other messages skip them until it is received or discarded. */
+  readonly claims: readonly string[]
 }
 
 /** Checks entry signatures elsewhere (worker threads); resolves with one verdict per entry, in order. */
@@ -425,6 +427,12 @@ export class LedgerDoc {
   readonly #knownChanges = new Set<string>([GENESIS_HASH])
   /** Digests of whole-document chunks already applied: Automerge may send one twice; it is not decoded again. */
   readonly #appliedDocuments = new Set<string>()
+  /**
+   * Hashes of loose changes a prepared message carries, until it is received or discarded: after a
+   * partition heals, every peer sends the same news at once, and a second copy need not be decoded
+   * or its signature checked again while the first waits for its verdicts.
+   */
+  readonly #claimed = new Set<string>()
 
   /**
    * @param actorHex this replica's Automerge actor (the node id's first 16 bytes will do: it never writes under it).
@@ -582,7 +590,7 @@ export class LedgerDoc {
         // A change whose hash this document holds is that very change (the hash covers all of it):
         // peers resend what they think we lack, and decoding it again would be wasted work.
         const hash = changeHash(chunk)
-        if (this.#knownChanges.has(hash)) continue
+        if (this.#knownChanges.has(hash) || this.#claimed.has(hash)) continue
         const decoded = decodeEntryChange(chunk)
         if (decoded.kind === 'invalid') return { status: 'reject', reason: `a change is invalid: ${decoded.reason}` }
         if (decoded.kind === 'chunk') {
@@ -599,7 +607,9 @@ export class LedgerDoc {
     if (options !== undefined && (bigDocument || entries.length >= options.minEntries)) handOff()
     const lone = documents.length === 1 ? documents[0]! : undefined
     if (lone !== undefined && lone.news > this.#changeHashes.size) lone.loadAs = this.#actorHex
-    return { status: 'prepared', bytes, message, entries, carried: { changes, structural, items, documents }, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined }
+    const claims = [...structural, ...items.map((item) => item.hash)]
+    for (const hash of claims) this.#claimed.add(hash)
+    return { status: 'prepared', bytes, message, entries, carried: { changes, structural, items, documents }, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined, claims }
   }
 
   /**
@@ -626,6 +636,8 @@ export class LedgerDoc {
   receiveSyncMessage(state: LedgerSyncState, input: Uint8Array | PreparedSync, verdicts?: ReadonlyMap<string, boolean>): SyncReceipt {
     const prepared = input instanceof Uint8Array ? this.prepareSyncMessage(input) : input
     if (prepared.status === 'reject') return prepared
+    // Whatever the outcome, its changes are in the document, waiting, or refused once this returns.
+    this.discard(prepared)
     // Entries that arrived by other paths since preparation are known now, not news.
     const signatureOk = (entry: SignedEntry): boolean => this.#changeHashes.has(entry.idHex) || (verdicts?.get(entry.idHex) ?? verifyEntrySignature(entry))
     const { carried } = prepared
@@ -650,30 +662,44 @@ export class LedgerDoc {
     const items = carried.items.filter((item) => !this.#changeHashes.has(item.entry.idHex) && !rebuilt.has(item.entry.idHex))
     const bad = items.find((item) => !signatureOk(item.entry))
     if (bad !== undefined) return refuse({ status: 'reject', reason: 'an entry signature does not verify', badSignature: bad.entry })
-    // Causal order: an entry's change is rebuilt once its prev's change hash is known.
+    // Causal order: an entry's change is rebuilt once its prev's change hash is known. Entries whose
+    // prev is known already start; each accepted one releases the entries of this message that
+    // follow it. Linear however the message orders its entries (a chain sent newest first took one
+    // pass per entry, each over all of them).
     const known = new Map<string, string>()
     const hashOf = (idHex: string): string | undefined => this.#changeHashes.get(idHex) ?? known.get(idHex) ?? rebuilt.get(idHex)?.hash
-    const accepted: EntryItem[] = []
-    let remaining = items
-    for (let progress = true; progress && remaining.length > 0; ) {
-      progress = false
-      const next: EntryItem[] = []
-      for (const item of remaining) {
-        const { entry } = item
-        const prevHash = this.#prevChangeHash(entry, hashOf)
-        if (prevHash === null) {
-          next.push(item)
-          continue
-        }
-        if (item.hash !== entryChangeHash(entry, prevHash, item.value)) return refuse({ status: 'reject', reason: 'a non-canonical change' })
-        if (!known.has(entry.idHex)) {
-          known.set(entry.idHex, item.hash)
-          accepted.push(item)
-        }
-        progress = true
+    const prevOf = new Map<EntryItem, string | undefined>()
+    const followers = new Map<string, EntryItem[]>()
+    const ready: EntryItem[] = []
+    for (const item of items) {
+      const prevHex = item.entry.body.seq === 0 ? undefined : toHex(item.entry.body.prev!)
+      prevOf.set(item, prevHex)
+      if (prevHex === undefined || hashOf(prevHex) !== undefined) {
+        ready.push(item)
+        continue
       }
-      remaining = next
+      const siblings = followers.get(prevHex)
+      if (siblings === undefined) followers.set(prevHex, [item])
+      else siblings.push(item)
     }
+    const accepted: EntryItem[] = []
+    const reached = new Set<EntryItem>(ready)
+    for (let next = 0; next < ready.length; next++) {
+      const item = ready[next]!
+      const { entry } = item
+      const prevHex = prevOf.get(item)
+      const prevHash = prevHex === undefined ? undefined : hashOf(prevHex)
+      if (item.hash !== entryChangeHash(entry, prevHash, item.value)) return refuse({ status: 'reject', reason: 'a non-canonical change' })
+      if (known.has(entry.idHex)) continue
+      known.set(entry.idHex, item.hash)
+      accepted.push(item)
+      for (const follower of followers.get(entry.idHex) ?? []) {
+        reached.add(follower)
+        ready.push(follower)
+      }
+      followers.delete(entry.idHex)
+    }
+    const remaining = items.filter((item) => !reached.has(item))
     if (this.#changeHashes.size + fromDocuments.length + accepted.length > LEDGER_DOC_ENTRIES_MAX) return refuse({ status: 'reject', reason: `the ledger document would exceed ${LEDGER_DOC_ENTRIES_MAX} entries` })
     this.flush()
     // Every change checked: they go into the document in one batch, then the message without its
@@ -714,6 +740,14 @@ export class LedgerDoc {
     for (const entry of [...entries]) entries.push(...this.#release(entry))
     for (const item of remaining) this.#wait(item.entry)
     return { status: 'accept', entries, waiting: remaining.length }
+  }
+
+  /**
+   * Drops a prepared message that will not be received (its peer left, its signature check failed):
+   * the changes it claimed are taken from other messages again.
+   */
+  discard(prepared: PreparedSync): void {
+    for (const hash of prepared.claims) this.#claimed.delete(hash)
   }
 
   /** The whole document, as Automerge saves it (for tests and export). */
@@ -758,9 +792,9 @@ export class LedgerDoc {
   }
 
   /** The hash of the change of the entry's prev: undefined for a first entry, null when the prev is not here. */
-  #prevChangeHash(entry: SignedEntry, lookup: (idHex: string) => string | undefined = (idHex) => this.#changeHashes.get(idHex)): string | undefined | null {
+  #prevChangeHash(entry: SignedEntry): string | undefined | null {
     if (entry.body.seq === 0) return undefined
-    return lookup(toHex(entry.body.prev!)) ?? null
+    return this.#changeHashes.get(toHex(entry.body.prev!)) ?? null
   }
 
   #index(entry: SignedEntry, hash: string): void {

@@ -372,7 +372,13 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
     if (queued === undefined && prepared.verdicts === undefined) return applySync(from, prepared, undefined)
     const next = (queued ?? Promise.resolve())
       .then(() => prepared.verdicts)
-      .then((verdicts) => applySync(from, prepared, verdicts), () => rejectSync(from, 'the signature check failed'))
+      .then(
+        (verdicts) => applySync(from, prepared, verdicts),
+        () => {
+          doc.discard(prepared)
+          rejectSync(from, 'the signature check failed')
+        },
+      )
       .finally(() => {
         if (peerQueues.get(from) === next) peerQueues.delete(from)
       })
@@ -386,7 +392,7 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
   const applySync = (from: string, prepared: PreparedSync, verdicts: ReadonlyMap<string, boolean> | undefined): void => {
     const state = syncStates.get(from)
     // The peer left (or was banned) while its message waited.
-    if (state === undefined || !running) return
+    if (state === undefined || !running) return doc.discard(prepared)
     const receipt = doc.receiveSyncMessage(state, prepared, verdicts)
     if (receipt.status === 'reject') return rejectSync(from, receipt.reason)
     for (const entry of receipt.entries) rememberBounded(syncedBeforeGossip, entry.idHex, SYNCED_BEFORE_GOSSIP_MAX)
