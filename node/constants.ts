@@ -76,6 +76,8 @@ export const SYNC_WAVE_INTERVAL_MS = 500
  * nodes in a process, rounds every 3 s took a fifth of the main thread under load.
  */
 export const SYNC_INTERVAL_MS_DEFAULT = 10_000
+/** A node sends again at most this often to a peer whose transport reported its sync messages lost. */
+export const SYNC_DROP_RETRY_MS = 1_000
 /** A node commits new entries to its store this long after the first of them arrives (a burst shares one commit). */
 export const COMMIT_DELAY_MS = 5
 /**

@@ -3,11 +3,14 @@ import { describe, it } from 'node:test'
 import { buildMetered, DEVNET_RULES, signEntry, toHex, type SignedEntry } from '../ledger/index.ts'
 import { memoryNodeStore } from './node-store.ts'
 import { createSeededRandom } from './sim/random.ts'
+import { createVirtualClock } from './sim/virtual-clock.ts'
+import { createEd25519Signer } from '../identity/ed25519.ts'
 import { createSwarmNode, type SwarmNode } from './swarm-node.ts'
 import { ENVELOPE_KINDS, sealEnvelope } from './envelope.ts'
 import { LedgerDoc } from './ledger-doc.ts'
 import { createSimulatedSwarm, type SimulatedSwarm } from './sim/swarm-scenario.ts'
-import { TOPICS } from './transport.ts'
+import { SYNC_DROP_RETRY_MS } from './constants.ts'
+import { TOPICS, type Transport, type TransportHandlers } from './transport.ts'
 
 /** Every entry any node authored that counts must be counted by every node. */
 function assertConverged(swarm: SimulatedSwarm, nodes = swarm.nodes): void {
@@ -183,6 +186,46 @@ describe('swarm node core on the simulated network', () => {
     swarm.clock.advance(130_000)
     assertConverged(swarm)
     await swarm.stop()
+  })
+
+  it('sends again at once when the transport reports its sync messages lost, at most once a second per peer', async () => {
+    const signer = createEd25519Signer(new Uint8Array(32).fill(21))
+    const peer = toHex(createEd25519Signer(new Uint8Array(32).fill(22)).publicKey)
+    const sent: string[] = []
+    let handlers: TransportHandlers | undefined
+    const transport: Transport = {
+      nodeId: toHex(signer.publicKey),
+      async start(given) {
+        handlers = given
+      },
+      publish() {},
+      sendDirect: (to) => void sent.push(to),
+      connectedPeers: () => [peer],
+      ban() {},
+      async stop() {},
+    }
+    const clock = createVirtualClock()
+    const node = createSwarmNode({ clock, random: createSeededRandom(3), transport, store: memoryNodeStore(DEVNET_RULES) }, { signer, syncIntervalMs: 60_000 })
+    await node.start()
+    assert.ok(handlers?.directDropped !== undefined)
+    handlers.peerConnected(peer)
+    assert.deepEqual(sent, [peer], 'the first sync message')
+    // Unanswered, nothing more is sent: Automerge waits for the answer.
+    node.syncNow()
+    assert.deepEqual(sent, [peer])
+    handlers.directDropped(peer)
+    assert.deepEqual(sent, [peer, peer], 'sent again once the transport said it was lost')
+    handlers.directDropped(peer)
+    assert.equal(sent.length, 2, 'not again within the retry interval')
+    clock.advance(SYNC_DROP_RETRY_MS)
+    handlers.directDropped(peer)
+    assert.equal(sent.length, 3)
+    // A peer the node holds no sync state for (never connected, or gone) is left alone.
+    handlers.peerDisconnected(peer)
+    clock.advance(SYNC_DROP_RETRY_MS)
+    handlers.directDropped(peer)
+    assert.equal(sent.length, 3)
+    await node.stop()
   })
 
   it('refuses a transport that belongs to another node', () => {

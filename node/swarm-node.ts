@@ -16,7 +16,7 @@ import {
   type MeteredAction,
   type SignedEntry,
 } from '../ledger/index.ts'
-import { BANS_MAX, COMMIT_DELAY_MS, DOC_FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS_DEFAULT, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_INTERVAL_MS_DEFAULT, SYNC_WAVE_ENTRY_AGE_MS, SYNC_WAVE_INTERVAL_MS, SYNC_WAVE_MIN_ENTRIES, SYNCED_BEFORE_GOSSIP_MAX } from './constants.ts'
+import { BANS_MAX, COMMIT_DELAY_MS, DOC_FLUSH_INTERVAL_MS, FLUSH_INTERVAL_MS_DEFAULT, OFF_THREAD_VERIFY_MIN, RECENT_ENTRIES_MAX, REPLICA_PEERS_MAX, SYNC_DROP_RETRY_MS, SYNC_INTERVAL_MS_DEFAULT, SYNC_WAVE_ENTRY_AGE_MS, SYNC_WAVE_INTERVAL_MS, SYNC_WAVE_MIN_ENTRIES, SYNCED_BEFORE_GOSSIP_MAX } from './constants.ts'
 import { ENVELOPE_KINDS, openEnvelope, sealEnvelope, verifyEnvelope, type Envelope } from './envelope.ts'
 import { LedgerDoc, rememberBounded, type LedgerSyncState, type PreparedSync, type SignatureBatchVerifier } from './ledger-doc.ts'
 import type { NodeLedgerStore } from './node-store.ts'
@@ -436,15 +436,29 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
       // Forget what was sent but never acknowledged when the peer has gone quiet: a lost message
       // must not stall the pair. A peer still busy with a big message is left alone, or it would
       // be sent everything again.
-      if (clock.now() - (lastHeardMs.get(peer) ?? 0) >= 2 * syncIntervalMs && !peerQueues.has(peer)) {
-        const state = syncStates.get(peer)!
-        const fresh = LedgerDoc.resetInFlight(state)
-        state.free()
-        syncStates.set(peer, fresh)
-      }
+      if (clock.now() - (lastHeardMs.get(peer) ?? 0) >= 2 * syncIntervalMs && !peerQueues.has(peer)) resendUnanswered(peer)
       syncWith(peer)
     }
     syncTimer = clock.setTimer(syncIntervalMs, tick)
+  }
+  /** Forgets what was sent to a peer and not acknowledged, so the next message sends it again. */
+  const resendUnanswered = (peer: string): void => {
+    const state = syncStates.get(peer)
+    if (state === undefined) return
+    syncStates.set(peer, LedgerDoc.resetInFlight(state))
+    state.free()
+  }
+  /** When a retry after a lost message was last made, by peer. */
+  const lastRetryMs = new Map<string, number>()
+  // The transport lost what was sent (under load a new sync stream can take over 10 s to open):
+  // send it again now instead of waiting for an answer that cannot come, or for an anti-entropy
+  // round. At most once per SYNC_DROP_RETRY_MS per peer, so a peer that never takes the stream
+  // does not make this a loop.
+  const directDropped = (peer: string): void => {
+    if (!running || !syncStates.has(peer) || clock.now() - (lastRetryMs.get(peer) ?? Number.NEGATIVE_INFINITY) < SYNC_DROP_RETRY_MS) return
+    lastRetryMs.set(peer, clock.now())
+    resendUnanswered(peer)
+    syncWith(peer)
   }
   const flushTick = (): void => {
     if (!running) return
@@ -528,7 +542,9 @@ export function createSwarmNode(components: SwarmNodeComponents, parameters: Swa
           connected.delete(peer)
           syncStates.get(peer)?.free()
           syncStates.delete(peer)
+          lastRetryMs.delete(peer)
         },
+        directDropped,
       })
       // A random phase keeps the nodes' sync rounds from running in lockstep.
       syncTimer = clock.setTimer(random.nextInt(syncIntervalMs) + 1, tick)

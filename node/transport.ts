@@ -33,6 +33,12 @@ export type TransportHandlers = {
   peerConnected(peer: string): void
   /** A peer's last connection closed. */
   peerDisconnected(peer: string): void
+  /**
+   * Direct messages `sendDirect` took for `peer` were dropped while the peer stayed connected (their
+   * stream did not open, or broke): no answer to them will come. Optional: a transport that cannot
+   * tell (a lossy simulated link) never calls it.
+   */
+  directDropped?(peer: string): void
 }
 
 /** A node's network, as the core sees it. */

@@ -218,6 +218,27 @@ describe('createLibp2pTransport: peers and direct messages', { timeout: 30_000 }
     }
   })
 
+  it('reports direct messages lost to a connected peer whose sync stream does not open', async () => {
+    const dropped: string[] = []
+    const transport = await createLibp2pTransport({ seed: seedOf(33) })
+    running.push(transport)
+    await transport.start({ validate: () => 'ignore', direct() {}, peerConnected() {}, peerDisconnected() {}, directDropped: (peer) => void dropped.push(peer) })
+    // A peer that does not speak the sync protocol: the stream is refused, the frames are lost.
+    const raw = await startRawPeer(34)
+    const rawNodeId = nodeIdFromPeerId(raw.peerId)!
+    try {
+      await raw.dial(multiaddr(transport.multiaddrs()[0]!))
+      await waitFor('the connection', () => transport.connectedPeers().includes(rawNodeId))
+      transport.sendDirect(rawNodeId, new Uint8Array([1]))
+      transport.sendDirect(rawNodeId, new Uint8Array([2]))
+      await waitFor('the loss to be reported', () => dropped.length > 0)
+      assert.deepEqual(dropped, [rawNodeId], 'one report for the frames queued on the stream')
+    } finally {
+      await raw.stop()
+      await transport.stop()
+    }
+  })
+
   it('keeps to maxConnections for inbound loopback connections, which libp2p allow-lists', async () => {
     const a = await startNode(43, { maxConnections: 1 })
     const [b, c] = await Promise.all([startNode(44), startNode(45)])

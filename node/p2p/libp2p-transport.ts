@@ -289,9 +289,15 @@ export async function createLibp2pTransport(options: Libp2pTransportOptions): Pr
     channel.stream?.abort(new Error('sync channel closed'))
   }
 
+  /** Tells the core that frames for a peer it is still connected to were lost (a disconnect says so itself). */
+  function reportDropped(peer: string): void {
+    if (openConnectionTo(peer) !== undefined) callHandler('directDropped', (current) => current.directDropped?.(peer))
+  }
+
   function writeFrame(peer: string, channel: OutboundChannel, stream: Stream, frame: Uint8Array): void {
     if (stream.writeStatus !== 'writable') {
       if (outbound.get(peer) === channel) outbound.delete(peer)
+      reportDropped(peer)
       return
     }
     if (stream.writeBufferLength + frame.length > SYNC_OUTBOUND_QUEUE_BYTES_MAX) {
@@ -303,6 +309,7 @@ export async function createLibp2pTransport(options: Libp2pTransportOptions): Pr
     } catch (error) {
       if (outbound.get(peer) === channel) outbound.delete(peer)
       stream.abort(error instanceof Error ? error : new Error(String(error)))
+      reportDropped(peer)
     }
   }
 
@@ -325,8 +332,10 @@ export async function createLibp2pTransport(options: Libp2pTransportOptions): Pr
         for (const frame of pending) writeFrame(peer, channel, stream, frame)
       },
       () => {
-        // The peer went away or does not speak the protocol; its queued frames are dropped.
+        // The peer went away, does not speak the protocol, or did not answer in time: its queued
+        // frames are dropped.
         if (outbound.get(peer) === channel) outbound.delete(peer)
+        if (channel.pending.length > 0) reportDropped(peer)
       },
     )
     return channel
