@@ -35,8 +35,10 @@ export type TransportHandlers = {
   peerDisconnected(peer: string): void
   /**
    * Direct messages `sendDirect` took for `peer` were dropped while the peer stayed connected (their
-   * stream did not open, or broke): no answer to them will come. Optional: a transport that cannot
-   * tell (a lossy simulated link) never calls it.
+   * stream did not open, or broke): no answer to them will come. Optional for handlers; the
+   * simulated network never calls it (its losses are silent, like a lossy link's). Frames dropped
+   * because the peer reads slower than this node sends are not reported: sending again would add to
+   * the backlog.
    */
   directDropped?(peer: string): void
 }
