@@ -18,6 +18,8 @@ import { encodeUint8Array as writeVarint, encodingLength as varintLength } from 
 
 /** The four bytes every Automerge storage chunk (change or document) starts with. */
 export const CHUNK_MAGIC: readonly number[] = [0x85, 0x6f, 0x4a, 0x83]
+/** Where a chunk's type byte sits: after the magic and the 4-byte checksum. */
+export const CHUNK_TYPE_OFFSET = 8
 const CHUNK_TYPE_CHANGE = 1
 const ACTOR_BYTES = 16
 const HASH_BYTES = 32
@@ -82,7 +84,7 @@ export function mapSetChangeHash(change: MapSetChange): string | undefined {
 
 /** SHA-256, hex, of a change chunk after its magic and checksum: Automerge's change hash. */
 function changeBodyHash(bytes: Uint8Array): string {
-  return hash('sha256', bytes.subarray(8))
+  return hash('sha256', bytes.subarray(CHUNK_TYPE_OFFSET))
 }
 
 /**
@@ -94,7 +96,7 @@ function changeBodyHash(bytes: Uint8Array): string {
  * changeChunkHash(encodeMapSetChange(change)!.bytes) // the same hash encodeMapSetChange gave
  */
 export function changeChunkHash(chunk: Uint8Array): string | undefined {
-  return chunk[8] === CHUNK_TYPE_CHANGE ? changeBodyHash(chunk) : undefined
+  return chunk[CHUNK_TYPE_OFFSET] === CHUNK_TYPE_CHANGE ? changeBodyHash(chunk) : undefined
 }
 
 let scratch = Buffer.allocUnsafeSlow(2048)
@@ -126,7 +128,7 @@ function writeMapSetChange(change: MapSetChange, allocate: (length: number) => B
   if (valueBytes > 0) bodyLength += columnSize(valueBytes)
   const bytes = allocate(9 + varintLength(bodyLength) + bodyLength)
   bytes.set(CHUNK_MAGIC, 0)
-  bytes[8] = CHUNK_TYPE_CHANGE
+  bytes[CHUNK_TYPE_OFFSET] = CHUNK_TYPE_CHANGE
   let offset = writeUleb(bytes, 9, bodyLength)
   offset = writeUleb(bytes, offset, deps.length)
   for (const dep of deps) offset += bytes.write(dep, offset, 'hex')

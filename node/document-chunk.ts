@@ -12,7 +12,7 @@
  * (run-length encoded), and the values' bytes back to back. Columns may be DEFLATE-compressed.
  */
 import { inflateRawSync } from 'node:zlib'
-import { CHUNK_MAGIC } from './canonical-change.ts'
+import { CHUNK_MAGIC, CHUNK_TYPE_OFFSET } from './canonical-change.ts'
 
 /** The heads a document chunk declares and the string values its ops hold, in storage order. */
 export type DocumentChunkContent = { readonly heads: readonly string[]; readonly strings: readonly string[] }
@@ -28,7 +28,6 @@ export type DocumentChunkLimits = {
   readonly columnBytesMax: number
 }
 
-const CHUNK_TYPE_OFFSET = 8
 const CHUNK_TYPE_DOCUMENT = 0
 const HASH_BYTES = 32
 const VALUE_COLUMN_ID = 5
@@ -101,22 +100,18 @@ class Reader {
  */
 export function splitChunks(bytes: Uint8Array): Uint8Array[] | undefined {
   const chunks: Uint8Array[] = []
-  let offset = 0
-  while (offset < bytes.length) {
-    if (bytes.length - offset < CHUNK_TYPE_OFFSET + 2) return undefined
-    for (let index = 0; index < 4; index++) if (bytes[offset + index] !== CHUNK_MAGIC[index]) return undefined
-    let length = 0
-    let cursor = offset + CHUNK_TYPE_OFFSET + 1
-    for (let shift = 0; ; shift += 7) {
-      if (cursor >= bytes.length || shift > 28) return undefined
-      const byte = bytes[cursor++]!
-      length += (byte & 0x7f) * 2 ** shift
-      if ((byte & 0x80) === 0) break
+  const reader = new Reader(bytes)
+  try {
+    while (!reader.done) {
+      const start = reader.offset
+      const head = reader.take(CHUNK_TYPE_OFFSET + 1)
+      for (let index = 0; index < CHUNK_MAGIC.length; index++) if (head[index] !== CHUNK_MAGIC[index]) return undefined
+      reader.take(reader.unsigned())
+      chunks.push(bytes.subarray(start, reader.offset))
     }
-    const end = cursor + length
-    if (end > bytes.length) return undefined
-    chunks.push(bytes.subarray(offset, end))
-    offset = end
+  } catch (error) {
+    if (error instanceof Malformed) return undefined
+    throw error
   }
   return chunks
 }

@@ -38,11 +38,14 @@ function syncUntilQuiet(a: LedgerDoc, b: LedgerDoc): { rounds: number; toA: Sign
   throw new Error('sync did not go quiet in 20 rounds')
 }
 
-/** What a full document sends a fresh one once it has heard from it: its whole document, as one chunk. */
-function wholeDocumentMessage(source: LedgerDoc): Uint8Array {
+/**
+ * What `source` sends `peer` once it has heard from it: its whole document, as one chunk, to a fresh
+ * peer (or when a third or more of it is news to the peer), else the changes the peer lacks.
+ */
+function replyTo(source: LedgerDoc, peer: LedgerDoc): Uint8Array {
   const state = LedgerDoc.initSyncState()
   source.generateSyncMessage(state)
-  const hello = new LedgerDoc({ actorHex: 'ee'.repeat(16) }).generateSyncMessage(LedgerDoc.initSyncState())
+  const hello = peer.generateSyncMessage(LedgerDoc.initSyncState())
   assert.ok(hello !== null)
   source.receiveSyncMessage(state, hello)
   const message = source.generateSyncMessage(state)
@@ -50,19 +53,9 @@ function wholeDocumentMessage(source: LedgerDoc): Uint8Array {
   return message
 }
 
-/**
- * What `source` sends a peer holding `held` of its entries: their changes as a list (Automerge sends
- * the whole document instead when a third or more of it is news).
- */
-function changeListMessage(source: LedgerDoc, held: LedgerDoc): Uint8Array {
-  const state = LedgerDoc.initSyncState()
-  source.generateSyncMessage(state)
-  const hello = held.generateSyncMessage(LedgerDoc.initSyncState())
-  assert.ok(hello !== null)
-  source.receiveSyncMessage(state, hello)
-  const message = source.generateSyncMessage(state)
-  assert.ok(message !== null)
-  return message
+/** What a full document sends a fresh one once it has heard from it: its whole document, as one chunk. */
+function wholeDocumentMessage(source: LedgerDoc): Uint8Array {
+  return replyTo(source, new LedgerDoc({ actorHex: 'ee'.repeat(16) }))
 }
 
 /** The same sync message carrying these chunks, each as its own item. */
@@ -243,7 +236,7 @@ describe('ledger document', () => {
   it('takes a chain sent newest first, with a copy of one change, and hands it on in causal order', () => {
     const { entries } = authorChain(11, 40)
     const source = docWith('aa', entries).doc
-    const message = changeListMessage(source, docWith('bb', entries.slice(0, 31)).doc)
+    const message = replyTo(source, docWith('bb', entries.slice(0, 31)).doc)
     const chunks = automergeBackend.decodeSyncMessage(message).changes.flatMap((item) => splitChunks(item) ?? [])
     assert.equal(chunks.length, 10)
     const receiver = docWith('bb', entries.slice(0, 31)).doc
@@ -257,7 +250,7 @@ describe('ledger document', () => {
   it('decodes and checks the changes of two messages bringing the same news once, while the first waits for its verdicts', () => {
     const { entries } = authorChain(12, 40)
     const source = docWith('aa', entries).doc
-    const message = changeListMessage(source, docWith('bb', entries.slice(0, 31)).doc)
+    const message = replyTo(source, docWith('bb', entries.slice(0, 31)).doc)
     const receiver = docWith('bb', entries.slice(0, 31)).doc
     const first = receiver.prepareSyncMessage(message)
     const second = receiver.prepareSyncMessage(message)

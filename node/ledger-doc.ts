@@ -349,8 +349,6 @@ export type PreparedSync = {
   readonly carried: CarriedChanges
   /** The signature verdicts (entry id hex → valid), when they are being checked off this thread. */
   readonly verdicts?: Promise<ReadonlyMap<string, boolean>> | undefined
-  /** Hashes of the loose changes it claimed: other messages skip them until it is received or discarded. */
-  readonly claims: readonly string[]
 }
 
 /** Checks entry signatures elsewhere (worker threads); resolves with one verdict per entry, in order. */
@@ -607,9 +605,10 @@ export class LedgerDoc {
     if (options !== undefined && (bigDocument || entries.length >= options.minEntries)) handOff()
     const lone = documents.length === 1 ? documents[0]! : undefined
     if (lone !== undefined && lone.news > this.#changeHashes.size) lone.loadAs = this.#actorHex
-    const claims = [...structural, ...items.map((item) => item.hash)]
-    for (const hash of claims) this.#claimed.add(hash)
-    return { status: 'prepared', bytes, message, entries, carried: { changes, structural, items, documents }, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined, claims }
+    // Its loose changes are claimed: other messages skip them until it is received or discarded.
+    for (const hash of structural) this.#claimed.add(hash)
+    for (const item of items) this.#claimed.add(item.hash)
+    return { status: 'prepared', bytes, message, entries, carried: { changes, structural, items, documents }, verdicts: parts.length > 0 ? verdictsOf(parts) : undefined }
   }
 
   /**
@@ -668,14 +667,13 @@ export class LedgerDoc {
     // pass per entry, each over all of them).
     const known = new Map<string, string>()
     const hashOf = (idHex: string): string | undefined => this.#changeHashes.get(idHex) ?? known.get(idHex) ?? rebuilt.get(idHex)?.hash
-    const prevOf = new Map<EntryItem, string | undefined>()
+    // Entries waiting for an entry of this message, by its id; what is left at the end waits outside.
     const followers = new Map<string, EntryItem[]>()
-    const ready: EntryItem[] = []
+    const ready: { readonly item: EntryItem; readonly prevHex: string | undefined }[] = []
     for (const item of items) {
       const prevHex = item.entry.body.seq === 0 ? undefined : toHex(item.entry.body.prev!)
-      prevOf.set(item, prevHex)
       if (prevHex === undefined || hashOf(prevHex) !== undefined) {
-        ready.push(item)
+        ready.push({ item, prevHex })
         continue
       }
       const siblings = followers.get(prevHex)
@@ -683,23 +681,18 @@ export class LedgerDoc {
       else siblings.push(item)
     }
     const accepted: EntryItem[] = []
-    const reached = new Set<EntryItem>(ready)
     for (let next = 0; next < ready.length; next++) {
-      const item = ready[next]!
+      const { item, prevHex } = ready[next]!
       const { entry } = item
-      const prevHex = prevOf.get(item)
       const prevHash = prevHex === undefined ? undefined : hashOf(prevHex)
       if (item.hash !== entryChangeHash(entry, prevHash, item.value)) return refuse({ status: 'reject', reason: 'a non-canonical change' })
       if (known.has(entry.idHex)) continue
       known.set(entry.idHex, item.hash)
       accepted.push(item)
-      for (const follower of followers.get(entry.idHex) ?? []) {
-        reached.add(follower)
-        ready.push(follower)
-      }
+      for (const follower of followers.get(entry.idHex) ?? []) ready.push({ item: follower, prevHex: entry.idHex })
       followers.delete(entry.idHex)
     }
-    const remaining = items.filter((item) => !reached.has(item))
+    const remaining = [...followers.values()].flat()
     if (this.#changeHashes.size + fromDocuments.length + accepted.length > LEDGER_DOC_ENTRIES_MAX) return refuse({ status: 'reject', reason: `the ledger document would exceed ${LEDGER_DOC_ENTRIES_MAX} entries` })
     this.flush()
     // Every change checked: they go into the document in one batch, then the message without its
@@ -747,7 +740,8 @@ export class LedgerDoc {
    * the changes it claimed are taken from other messages again.
    */
   discard(prepared: PreparedSync): void {
-    for (const hash of prepared.claims) this.#claimed.delete(hash)
+    for (const hash of prepared.carried.structural) this.#claimed.delete(hash)
+    for (const item of prepared.carried.items) this.#claimed.delete(item.hash)
   }
 
   /** The whole document, as Automerge saves it (for tests and export). */
